@@ -1,0 +1,3 @@
+from tansiq.cli.main import app
+
+app()

@@ -1,0 +1,1 @@
+"""The `tansiq` command line: thin commands that call services, never SQL."""
