@@ -1,0 +1,1 @@
+"""Identity and access: agencies, users, roles, clearances and the visibility rule."""

@@ -1,0 +1,97 @@
+"""Who may do what, and who may see which record.
+
+The visibility rule, in one place: a user sees a record when their clearance covers its
+classification and their agency owns it or it was shared with their agency (the joint operations
+room is an agency like any other: it sees what was shared with it). Lists, searches, counts and
+the feed all use `visible()` inside their queries; a record outside it answers 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, or_
+
+from tansiq.access.models import Clearance, Role
+from tansiq.events.types import Audience
+
+
+class Permission(StrEnum):
+    READ = "records:read"
+    INCIDENT_CREATE = "incidents:create"
+    INCIDENT_UPDATE = "incidents:update"
+    INCIDENT_TRANSITION = "incidents:transition"
+    INCIDENT_NOTE = "incidents:note"
+    SHARE = "records:share"
+    ASSIGN = "units:assign"
+    UNIT_MANAGE = "units:manage"
+    UNIT_REPORT = "units:report"
+    REFERENCE_ADMIN = "reference:admin"
+    USER_ADMIN = "users:admin"
+    USER_LIST = "users:list"
+
+
+_P = Permission
+_DISPATCH = {
+    _P.READ,
+    _P.INCIDENT_CREATE,
+    _P.INCIDENT_UPDATE,
+    _P.INCIDENT_TRANSITION,
+    _P.INCIDENT_NOTE,
+    _P.SHARE,
+    _P.ASSIGN,
+    _P.UNIT_MANAGE,
+    _P.UNIT_REPORT,
+}
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.SUPERVISOR: frozenset(_DISPATCH | {_P.USER_LIST}),
+    Role.DISPATCHER: frozenset(_DISPATCH),
+    # A patrol reports what it finds, moves its incident on and reports its own state.
+    Role.FIELD_UNIT: frozenset(
+        {_P.READ, _P.INCIDENT_CREATE, _P.INCIDENT_NOTE, _P.INCIDENT_TRANSITION, _P.UNIT_REPORT}
+    ),
+    Role.LIAISON: frozenset({_P.READ, _P.INCIDENT_NOTE, _P.SHARE}),
+    Role.ANALYST: frozenset({_P.READ}),
+    Role.VIEWER: frozenset({_P.READ}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The acting user as every service sees it."""
+
+    user_id: int
+    username: str
+    role: Role
+    agency_id: int
+    clearance: Clearance
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return ROLE_PERMISSIONS[self.role]
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def sees(self, audience: Audience) -> bool:
+        return audience.admits(self.agency_id, self.clearance)
+
+
+def visible(model: Any, share_model: Any, who: Principal) -> ColumnElement[bool]:
+    """SQL condition: rows of `model` (with `agency_id`, `classification`) `who` may see."""
+    return and_(
+        model.classification <= int(who.clearance),
+        or_(
+            model.agency_id == who.agency_id,
+            exists().where(
+                share_model.record_id == model.id, share_model.agency_id == who.agency_id
+            ),
+        ),
+    )
+
+
+def record_audience(classification: int, owner: int, shared: set[int] | frozenset[int]) -> Audience:
+    return Audience(classification, frozenset({owner, *shared}))

@@ -1,0 +1,79 @@
+"""The composition root: `create_app(settings)` wires store, bus, hub and routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from tansiq import __version__
+from tansiq.access.api import router as access_router
+from tansiq.api import problems
+from tansiq.api.middleware import BodyLimitMiddleware, HeadersMiddleware
+from tansiq.config import Settings
+from tansiq.events.api import router as feed_router
+from tansiq.events.bus import EventBus, InProcessBus
+from tansiq.events.hub import FeedHub
+from tansiq.incidents.api import router as incidents_router
+from tansiq.reference.api import router as reference_router
+from tansiq.store.db import Store
+from tansiq.units.api import router as units_router
+
+logger = logging.getLogger("tansiq")
+
+# Extra work to run while the server is up (the demo's live scenario): gets the app, returns a
+# coroutine-stopping callable.
+Background = Callable[[FastAPI], Any]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    bus: EventBus | None = None,
+    background: list[Background] | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    _ = settings.signing_key  # fail at start, not at the first login, if the secret is unreadable
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        event_bus = bus or InProcessBus()
+        store = Store(settings.effective_database_url, bus=event_bus)
+        hub = FeedHub(store, event_bus)
+        app.state.settings, app.state.store, app.state.hub = settings, store, hub
+        await hub.start()
+        stoppers = [await start(app) for start in background or []]
+        try:
+            yield
+        finally:
+            for stop in stoppers:
+                await stop()
+            await hub.stop()
+            store.dispose()
+
+    app = FastAPI(
+        title="Tansiq API",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        description="Joint operations platform: incidents, units and a live feed. "
+        "Errors are RFC 9457 problem+json with English and Arabic messages.",
+    )
+    app.state.settings = settings
+    problems.install(app)
+    for router in (access_router, reference_router, incidents_router, units_router, feed_router):
+        app.include_router(router)
+
+    @app.get("/api/v1/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Liveness for load balancers; says nothing about any record."""
+        return {"status": "ok", "version": __version__}
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadersMiddleware)
+    return app

@@ -1,0 +1,1 @@
+"""The demo: accounts, units and a live scenario around Kuwait City."""

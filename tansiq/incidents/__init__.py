@@ -1,0 +1,1 @@
+"""Incidents: from report to closure, shared between agencies."""

@@ -1,0 +1,1 @@
+"""Reference data: incident types and unit types (agencies live in `access`)."""

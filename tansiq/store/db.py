@@ -1,0 +1,107 @@
+"""Engines and transactions for SQLite (embedded default) and PostgreSQL.
+
+SQLite runs in WAL mode with `synchronous=FULL`: every commit syncs the log to disk before it
+returns, so a write we acknowledged survives a power cut. Writers take the database lock at
+BEGIN (BEGIN IMMEDIATE) and queue on an in-process lock first, because SQLite's own busy handler
+sleeps in growing steps and would turn contention into latency spikes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from tansiq.events.bus import EventBus
+    from tansiq.store.uow import UnitOfWork
+
+
+def _sqlite_engine(url: str, begin: str, pool_size: int) -> Engine:
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Store:
+    """The composition root's handle on the database: read sessions and units of work."""
+
+    def __init__(self, url: str, *, bus: EventBus | None = None, pool_size: int = 8) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.bus = bus
+        if self.is_sqlite:
+            self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE", 2)
+            self.read_engine = _sqlite_engine(url, "BEGIN", pool_size)
+            self._write_lock: threading.Lock | None = threading.Lock()
+        else:
+            self.write_engine = create_engine(
+                url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True
+            )
+            self.read_engine = self.write_engine
+            self._write_lock = None
+        self._reads = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+        self._writes = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for queries only; it never commits. Objects stay readable after it closes."""
+        with self._reads() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[UnitOfWork]:
+        """One unit of work: the change and its events commit together, or not at all."""
+        from tansiq.store.uow import UnitOfWork
+
+        lock = self._write_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            with self._writes() as session:
+                uow = UnitOfWork(session, self)
+                try:
+                    yield uow
+                    published = uow.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if lock is not None:
+                lock.release()
+        # Subscribers hear of a change only after it is durable.
+        if published and self.bus is not None:
+            self.bus.publish(published)
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()

@@ -1,0 +1,1 @@
+"""Units: patrols, engines, boats, aircraft and posts, their status, position and assignments."""

@@ -1,0 +1,154 @@
+"""Unit and assignment tables, and the API's unit schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tansiq.incidents.models import AgencyCode, ClassificationName, Lat, Lon
+from tansiq.store.base import Base, utcnow
+
+
+class UnitStatus(StrEnum):
+    AVAILABLE = "available"
+    DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    OUT_OF_SERVICE = "out_of_service"
+    OFF_DUTY = "off_duty"
+
+
+ASSIGNED_STATUSES = frozenset({UnitStatus.DISPATCHED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE})
+FREE_STATUSES = frozenset({UnitStatus.AVAILABLE, UnitStatus.OUT_OF_SERVICE, UnitStatus.OFF_DUTY})
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    callsign: Mapped[str] = mapped_column(String(64), unique=True)
+    type_code: Mapped[str] = mapped_column(ForeignKey("unit_types.code"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=UnitStatus.AVAILABLE)
+    classification: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    heading: Mapped[float | None]
+    speed: Mapped[float | None]
+    position_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UnitShare(Base):
+    __tablename__ = "unit_shares"
+
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, index=True)
+    shared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    shared_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+    __table_args__ = (
+        # The database itself refuses a second active assignment of a unit, whatever the race.
+        Index(
+            "uq_assignments_active_unit",
+            "unit_id",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None]
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# --- API schemas -------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class UnitCreate(_Strict):
+    callsign: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    type: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    agency: AgencyCode | None = None
+    classification: ClassificationName = "restricted"
+    share_with: list[AgencyCode] = Field(default_factory=list, max_length=50)
+    lat: Lat | None = None
+    lon: Lon | None = None
+
+
+class UnitUpdate(_Strict):
+    callsign: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    type: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    classification: ClassificationName | None = None
+
+
+class UnitStatusReport(_Strict):
+    status: UnitStatus
+
+
+class PositionReport(_Strict):
+    lat: Lat
+    lon: Lon
+    at: datetime | None = Field(None, description="When the fix was taken; now if absent")
+    heading: Annotated[float, Field(ge=0, lt=360, allow_inf_nan=False)] | None = None
+    speed: Annotated[float, Field(ge=0, le=400, allow_inf_nan=False)] | None = Field(
+        None, description="metres per second"
+    )
+
+
+class AssignRequest(_Strict):
+    unit_id: int = Field(ge=1)
+
+
+class AssignmentRead(BaseModel):
+    id: int
+    incident_id: int
+    unit_id: int
+    callsign: str
+    assigned_at: datetime
+    assigned_by: str
+    released_at: datetime | None
+    active: bool
+
+
+class UnitRead(BaseModel):
+    id: int
+    callsign: str
+    type: str
+    agency: str
+    status: UnitStatus
+    classification: str
+    shared_with: list[str]
+    lat: float | None
+    lon: float | None
+    heading: float | None
+    speed: float | None
+    position_at: datetime | None
+    active_assignment: AssignmentRead | None
+    version: int
+    updated_at: datetime
+
+
+class UnitPage(BaseModel):
+    items: list[UnitRead]
+    next_cursor: str | None

@@ -1,0 +1,319 @@
+"""Unit commands and queries: registration, status, position."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tansiq.access.directory import Directory
+from tansiq.access.models import Clearance
+from tansiq.access.policy import Permission, Principal, record_audience, visible
+from tansiq.access.service import require
+from tansiq.errors import Problem, not_found
+from tansiq.events.types import PendingEvent
+from tansiq.incidents.service import check_version, classification_of
+from tansiq.reference.service import unit_type
+from tansiq.store.base import utcnow
+from tansiq.store.paging import decode_cursor, encode_cursor
+from tansiq.store.uow import UnitOfWork
+from tansiq.units.models import (
+    ASSIGNED_STATUSES,
+    FREE_STATUSES,
+    Assignment,
+    AssignmentRead,
+    PositionReport,
+    Unit,
+    UnitCreate,
+    UnitRead,
+    UnitShare,
+    UnitStatus,
+    UnitUpdate,
+)
+
+# A fix dated this far ahead of the server clock is a device with a wrong clock, not the future.
+FUTURE_TOLERANCE = timedelta(minutes=2)
+
+
+def get_visible(session: Session, who: Principal, unit_id: int, *, lock: bool = False) -> Unit:
+    stmt = select(Unit).where(Unit.id == unit_id, visible(Unit, UnitShare, who))
+    if lock:
+        stmt = stmt.with_for_update()
+    unit = session.execute(stmt).scalar_one_or_none()
+    if unit is None:
+        raise not_found()
+    return unit
+
+
+def shared_agencies(session: Session, unit_id: int) -> set[int]:
+    return set(
+        session.execute(select(UnitShare.agency_id).where(UnitShare.record_id == unit_id)).scalars()
+    )
+
+
+def assignment_read(a: Assignment, callsign: str, directory: Directory) -> AssignmentRead:
+    return AssignmentRead(
+        id=a.id,
+        incident_id=a.incident_id,
+        unit_id=a.unit_id,
+        callsign=callsign,
+        assigned_at=a.assigned_at,
+        assigned_by=directory.username(a.assigned_by),
+        released_at=a.released_at,
+        active=a.released_at is None,
+    )
+
+
+def to_read(session: Session, units: list[Unit], directory: Directory) -> list[UnitRead]:
+    ids = [u.id for u in units]
+    shares: dict[int, list[str]] = {i: [] for i in ids}
+    active: dict[int, Assignment] = {}
+    if ids:
+        for record_id, agency_id in session.execute(
+            select(UnitShare.record_id, UnitShare.agency_id)
+            .where(UnitShare.record_id.in_(ids))
+            .order_by(UnitShare.agency_id)
+        ):
+            shares[record_id].append(directory.agency_code(agency_id))
+        for a in session.execute(
+            select(Assignment).where(Assignment.unit_id.in_(ids), Assignment.released_at.is_(None))
+        ).scalars():
+            active[a.unit_id] = a
+    directory.usernames(a.assigned_by for a in active.values())
+    return [
+        UnitRead(
+            id=u.id,
+            callsign=u.callsign,
+            type=u.type_code,
+            agency=directory.agency_code(u.agency_id),
+            status=UnitStatus(u.status),
+            classification=Clearance(u.classification).label,
+            shared_with=shares[u.id],
+            lat=u.lat,
+            lon=u.lon,
+            heading=u.heading,
+            speed=u.speed,
+            position_at=u.position_at,
+            active_assignment=(
+                assignment_read(active[u.id], u.callsign, directory) if u.id in active else None
+            ),
+            version=u.version,
+            updated_at=u.updated_at,
+        )
+        for u in units
+    ]
+
+
+def read_one(session: Session, unit: Unit) -> UnitRead:
+    return to_read(session, [unit], Directory(session))[0]
+
+
+def audience_of(session: Session, unit: Unit) -> Any:
+    return record_audience(unit.classification, unit.agency_id, shared_agencies(session, unit.id))
+
+
+def emit_unit(uow: UnitOfWork, type_: str, unit: Unit, extra: dict[str, Any] | None = None) -> None:
+    uow.session.flush()
+    body = read_one(uow.session, unit).model_dump(mode="json")
+    uow.emit(
+        PendingEvent(
+            type_,
+            "unit",
+            str(unit.id),
+            {"unit": body, **(extra or {})},
+            audience_of(uow.session, unit),
+        )
+    )
+
+
+def register(uow: UnitOfWork, who: Principal, data: UnitCreate) -> Unit:
+    require(who, Permission.UNIT_MANAGE)
+    session = uow.session
+    directory = Directory(session)
+    utype = unit_type(session, data.type)
+    owner = directory.agency_id(data.agency) if data.agency else who.agency_id
+    shares = {directory.agency_id(c, "share_with") for c in data.share_with}
+    if owner != who.agency_id:
+        shares.add(who.agency_id)
+    shares.discard(owner)
+    if (data.lat is None) != (data.lon is None):
+        raise Problem(
+            422,
+            "validation_failed",
+            errors=[
+                {
+                    "loc": ["body", "lat" if data.lat is None else "lon"],
+                    "type": "missing",
+                    "msg": "lat and lon come together",
+                    "msg_ar": "يجب إرسال خط العرض وخط الطول معاً",
+                }
+            ],
+        )
+    now = utcnow()
+    unit = Unit(
+        callsign=data.callsign,
+        type_code=utype.code,
+        agency_id=owner,
+        status=UnitStatus.AVAILABLE,
+        classification=classification_of(data.classification, who),
+        lat=data.lat,
+        lon=data.lon,
+        position_at=now if data.lat is not None else None,
+        created_at=now,
+        updated_at=now,
+    )
+    if session.execute(select(Unit.id).where(Unit.callsign == data.callsign)).first():
+        raise Problem(409, "duplicate", field="callsign", value=data.callsign)
+    session.add(unit)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent registration took the callsign
+        raise Problem(409, "duplicate", field="callsign", value=data.callsign) from None
+    for agency_id in sorted(shares):
+        session.add(UnitShare(record_id=unit.id, agency_id=agency_id, shared_by=who.user_id))
+    emit_unit(uow, "unit.created", unit)
+    return unit
+
+
+def update(
+    uow: UnitOfWork, who: Principal, unit_id: int, data: UnitUpdate, if_match: int | None
+) -> Unit:
+    require(who, Permission.UNIT_MANAGE)
+    session = uow.session
+    unit = get_visible(session, who, unit_id, lock=True)
+    check_version(unit, if_match)
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    if "type" in changes:
+        unit.type_code = unit_type(session, changes.pop("type")).code
+    if "classification" in changes:
+        unit.classification = classification_of(changes.pop("classification"), who)
+    if "callsign" in changes and changes["callsign"] != unit.callsign:
+        if session.execute(select(Unit.id).where(Unit.callsign == changes["callsign"])).first():
+            raise Problem(409, "duplicate", field="callsign", value=changes["callsign"])
+        unit.callsign = changes["callsign"]
+    unit.version += 1
+    unit.updated_at = utcnow()
+    emit_unit(uow, "unit.updated", unit)
+    return unit
+
+
+def report_status(
+    uow: UnitOfWork, who: Principal, unit_id: int, status: UnitStatus, if_match: int | None = None
+) -> Unit:
+    """A unit's own report. Assignment and release set dispatched and available themselves."""
+    require(who, Permission.UNIT_REPORT)
+    session = uow.session
+    unit = get_visible(session, who, unit_id, lock=True)
+    check_version(unit, if_match)
+    assigned = (
+        session.execute(
+            select(Assignment.id).where(
+                Assignment.unit_id == unit.id, Assignment.released_at.is_(None)
+            )
+        ).first()
+        is not None
+    )
+    allowed = (ASSIGNED_STATUSES - {UnitStatus.DISPATCHED}) if assigned else FREE_STATUSES
+    if status not in allowed:
+        raise Problem(409, "invalid_unit_status", status=status.value, label_prefix="unit_status")
+    if status.value != unit.status:
+        unit.status = status.value
+        unit.version += 1
+        unit.updated_at = utcnow()
+        emit_unit(uow, "unit.status", unit)
+    return unit
+
+
+def report_position(uow: UnitOfWork, who: Principal, unit_id: int, fix: PositionReport) -> Unit:
+    require(who, Permission.UNIT_REPORT)
+    session = uow.session
+    unit = get_visible(session, who, unit_id, lock=True)
+    now = utcnow()
+    at = fix.at or now
+    if at.tzinfo is None:
+        raise Problem(
+            422,
+            "validation_failed",
+            errors=[
+                {
+                    "loc": ["body", "at"],
+                    "type": "timezone_required",
+                    "msg": "a time zone is required",
+                    "msg_ar": "يجب تحديد المنطقة الزمنية",
+                }
+            ],
+        )
+    if at > now + FUTURE_TOLERANCE:
+        raise Problem(
+            422,
+            "validation_failed",
+            errors=[
+                {
+                    "loc": ["body", "at"],
+                    "type": "in_future",
+                    "msg": "the fix is dated in the future",
+                    "msg_ar": "وقت الموقع في المستقبل",
+                }
+            ],
+        )
+    if unit.position_at is not None and at < unit.position_at:
+        return unit  # an older fix arriving late does not move the unit back
+    unit.lat, unit.lon, unit.heading, unit.speed, unit.position_at = (
+        fix.lat,
+        fix.lon,
+        fix.heading,
+        fix.speed,
+        at,
+    )
+    session.flush()
+    uow.emit(
+        PendingEvent(
+            "unit.position",
+            "unit",
+            str(unit.id),
+            {
+                "unit_id": unit.id,
+                "callsign": unit.callsign,
+                "lat": unit.lat,
+                "lon": unit.lon,
+                "heading": unit.heading,
+                "speed": unit.speed,
+                "at": at.isoformat(),
+                "status": unit.status,
+            },
+            audience_of(session, unit),
+        )
+    )
+    return unit
+
+
+def search(
+    session: Session,
+    who: Principal,
+    *,
+    agency: list[str],
+    type_: list[str],
+    status: list[UnitStatus],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Unit], str | None]:
+    stmt = select(Unit).where(visible(Unit, UnitShare, who))
+    if agency:
+        directory = Directory(session)
+        stmt = stmt.where(Unit.agency_id.in_([directory.agency_id(a) for a in agency]))
+    if type_:
+        stmt = stmt.where(Unit.type_code.in_(type_))
+    if status:
+        stmt = stmt.where(Unit.status.in_([s.value for s in status]))
+    if cursor:
+        (callsign,) = decode_cursor(cursor, 1)
+        stmt = stmt.where(Unit.callsign > str(callsign))
+    rows = list(session.execute(stmt.order_by(Unit.callsign).limit(limit + 1)).scalars())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].callsign)
+    return rows, next_cursor
