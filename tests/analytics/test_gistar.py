@@ -26,8 +26,9 @@ def test_z_scores_equal_esda_g_local_star(rng: np.random.Generator) -> None:
     w = contiguity_weights(grid, np.arange(grid.n_cells), queen=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        reference = esda.G_Local(y, libpysal.weights.WSP(w).to_W(), transform="B", star=True,
-                                 permutations=999, seed=1)
+        reference = esda.G_Local(
+            y, libpysal.weights.WSP(w).to_W(), transform="B", star=True, permutations=999, seed=1
+        )
     z, p_norm, p_sim = tansiq_gi_star(y, w, permutations=999, seed=2)
     np.testing.assert_allclose(z, reference.Zs, rtol=1e-10)
     np.testing.assert_allclose(p_norm, reference.p_norm, rtol=1e-10)
@@ -46,8 +47,14 @@ def test_the_planted_hot_block_is_found_hot(rng: np.random.Generator) -> None:
     times = np.repeat(np.datetime64("2019-05-01", "ns"), int(y.sum()))
     import pandas as pd
 
-    events = pd.DataFrame({"time": times, "x": np.repeat(xs, y.astype(int)),
-                           "y": np.repeat(ys, y.astype(int)), "category": "Assault"})
+    events = pd.DataFrame(
+        {
+            "time": times,
+            "x": np.repeat(xs, y.astype(int)),
+            "y": np.repeat(ys, y.astype(int)),
+            "category": "Assault",
+        }
+    )
     history = History.from_events(events, grid)
     gi = GetisOrdGiStar(permutations=199, seed=0).fit(history)
     core = (row >= 7) & (col >= 9)

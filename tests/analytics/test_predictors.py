@@ -37,8 +37,9 @@ def history_of(times: list[str], xy: list[tuple[float, float]]) -> History:
 
 
 def test_naive_counting_counts_the_last_days_only() -> None:
-    history = history_of(["2019-03-01", "2019-03-09", "2019-03-09 23:00", "2019-03-10"],
-                         [CENTRE] * 4)
+    history = history_of(
+        ["2019-03-01", "2019-03-09", "2019-03-09 23:00", "2019-03-10"], [CENTRE] * 4
+    )
     model = NaiveCounting(days=5).fit(history, "2019-03-10")
     cell = history.grid.cell_of(np.array([630_075.0]), np.array([4_833_075.0]))[0]
     assert model.risk_[cell] == pytest.approx(2 / 5)
@@ -64,8 +65,10 @@ def test_kernel_density_integrates_to_the_number_of_events() -> None:
 def test_retrospective_hotspot_peaks_where_the_events_are() -> None:
     history = history_of(["2019-03-01", "2019-03-02"], [(600.0, 600.0), (610.0, 620.0)])
     risk = RetrospectiveHotspot(days=60, bandwidth=200).fit(history, "2019-03-10").risk_
-    assert int(np.argmax(risk)) == history.grid.cell_of(np.array([630_600.0]),
-                                                        np.array([4_833_600.0]))[0]
+    assert (
+        int(np.argmax(risk))
+        == history.grid.cell_of(np.array([630_600.0]), np.array([4_833_600.0]))[0]
+    )
 
 
 def test_decayed_counts_halve_an_events_weight_every_half_life() -> None:
@@ -80,8 +83,9 @@ def test_decayed_counts_halve_an_events_weight_every_half_life() -> None:
 def test_decayed_counts_lend_neighbours_a_small_share() -> None:
     history = history_of(["2019-03-09"], [CENTRE])
     risk = DecayedCounts(neighbour_weight=0.02).fit(history, "2019-03-10").risk_
-    centre, east = history.grid.cell_of(np.array([630_075.0, 630_225.0]),
-                                        np.array([4_833_075.0] * 2))
+    centre, east = history.grid.cell_of(
+        np.array([630_075.0, 630_225.0]), np.array([4_833_075.0] * 2)
+    )
     assert risk[east] == pytest.approx(0.02 * risk[centre] / (1 - 8 * 0.02))
 
 

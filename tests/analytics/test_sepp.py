@@ -54,8 +54,9 @@ def test_without_triggering_em_attributes_almost_everything_to_the_background(
 
 def test_exact_duplicates_do_not_make_the_fit_diverge() -> None:
     # Same hour, same cell: the decay rate is capped instead of running off to infinity.
-    events = projected_frame(["2019-01-01 10:00"] * 4 + ["2019-01-20", "2019-02-03"],
-                             [(75.0, 75.0)] * 6)
+    events = projected_frame(
+        ["2019-01-01 10:00"] * 4 + ["2019-01-20", "2019-02-03"], [(75.0, 75.0)] * 6
+    )
     history = History.on_study_grid(events, 150.0, "EPSG:32617")
     model = GridSEPP(days=60).fit(history, "2019-02-10")
     assert np.isfinite(model.risk_).all()
@@ -67,6 +68,5 @@ def test_prediction_is_background_plus_the_decayed_boost_of_past_events() -> Non
     history = History.on_study_grid(events, 150.0, "EPSG:32617")
     model = GridSEPP(days=30).fit(history, "2019-01-10")
     ages = np.array([8.5, 0.5])
-    boost = model.theta_ * np.sum(np.exp(-model.omega_ * ages)
-                                  - np.exp(-model.omega_ * (ages + 1)))
+    boost = model.theta_ * np.sum(np.exp(-model.omega_ * ages) - np.exp(-model.omega_ * (ages + 1)))
     assert model.risk_[0] == pytest.approx(model.mu_[0] + boost)
