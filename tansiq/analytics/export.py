@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
+import shapely
 from shapely.geometry import box, mapping
-from shapely.ops import transform, unary_union
+from shapely.ops import unary_union
 
 from tansiq.analytics.errors import AnalyticsError
 from tansiq.analytics.events import to_lonlat
@@ -44,8 +44,11 @@ def _cell_polygon(grid: Grid, cell: int) -> Any:
 
 
 def _to_wgs84(grid: Grid) -> Any:
-    project = Transformer.from_crs(grid.crs, "EPSG:4326", always_xy=True).transform
-    return lambda geom: transform(project, geom)
+    def project(coords: np.ndarray) -> np.ndarray:
+        lon, lat = to_lonlat(coords[:, 0], coords[:, 1], grid.crs)
+        return np.column_stack([lon, lat])
+
+    return lambda geom: shapely.transform(geom, project)
 
 
 def write_geojson(path: Path, features: list[dict[str, Any]]) -> None:
@@ -54,13 +57,20 @@ def write_geojson(path: Path, features: list[dict[str, Any]]) -> None:
 
 
 def cell_features(grid: Grid, table: pd.DataFrame) -> list[dict[str, Any]]:
-    """GeoJSON features (WGS84 squares) for the rows of a :func:`cell_table`."""
-    to_wgs84 = _to_wgs84(grid)
+    """GeoJSON features (cells as WGS84 quadrilaterals) for the rows of a :func:`cell_table`."""
+    cells = table["cell"].to_numpy(dtype=np.int64)
+    row, col = np.divmod(cells, grid.nx)
+    # Project all corners at once: one pyproj call instead of one per cell.
+    corners = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
+    xs = np.concatenate([grid.x0 + (col + dx) * grid.cell_size for dx, _ in corners])
+    ys = np.concatenate([grid.y0 + (row + dy) * grid.cell_size for _, dy in corners])
+    lon, lat = to_lonlat(xs, ys, grid.crs)
+    ring = np.stack([lon.reshape(5, -1), lat.reshape(5, -1)], axis=-1)  # corner, cell, xy
     features = []
-    for record in table.to_dict("records"):
-        geom = to_wgs84(_cell_polygon(grid, int(record["cell"])))
+    for i, record in enumerate(table.to_dict("records")):
         props = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in record.items()}
-        features.append({"type": "Feature", "geometry": mapping(geom), "properties": props})
+        geometry = {"type": "Polygon", "coordinates": [ring[:, i, :].round(7).tolist()]}
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
     return features
 
 

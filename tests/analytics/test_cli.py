@@ -23,7 +23,7 @@ def test_predict_writes_one_row_per_cell_with_snapped_centres(
     sample_path: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "risk.csv"
-    code, stdout, stderr = run(
+    code, _stdout, stderr = run(
         "predict",
         "--events",
         sample_path,
@@ -122,7 +122,7 @@ def test_an_unknown_column_mapping_fails_naming_the_column(
 
 def test_patrol_writes_areas_with_their_expected_share(sample_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "patrols.geojson"
-    code, stdout, stderr = run(
+    code, _stdout, stderr = run(
         "patrol",
         "--events",
         sample_path,
