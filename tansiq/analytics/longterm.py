@@ -51,7 +51,7 @@ class DecayedCounts(Predictor):
     name = "decay"
 
     def __init__(
-        self, half_life: float = 365.0, days: int | None = None, neighbour_weight: float = 0.02
+        self, half_life: float = 365.0, days: int | None = None, neighbour_weight: float = 0.01
     ) -> None:
         self.half_life = half_life
         self.days = days
