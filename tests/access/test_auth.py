@@ -45,8 +45,12 @@ def test_missing_token_is_401_problem(client):
 
 def test_forged_token_is_refused(client, make_user):
     user = make_user()
-    forged, _ = issue_token("another-key-" + "y" * 40, user_id=user.user_id, token_version=0,
-                            lifetime=timedelta(hours=1))
+    forged, _ = issue_token(
+        "another-key-" + "y" * 40,
+        user_id=user.user_id,
+        token_version=0,
+        lifetime=timedelta(hours=1),
+    )
     r = client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {forged}"})
     assert r.status_code == 401 and r.json()["code"] == "invalid_token"
     garbage = client.get("/api/v1/incidents", headers={"Authorization": "Bearer abc.def.ghi"})
@@ -55,16 +59,20 @@ def test_forged_token_is_refused(client, make_user):
 
 def test_unsigned_token_is_refused(client, make_user):
     user = make_user()
-    none_alg = jwt.encode({"sub": str(user.user_id), "jti": "x", "iss": "tansiq", "exp": 2**31},
-                          key=None, algorithm="none")
+    none_alg = jwt.encode(
+        {"sub": str(user.user_id), "jti": "x", "iss": "tansiq", "exp": 2**31},
+        key=None,
+        algorithm="none",
+    )
     r = client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {none_alg}"})
     assert r.status_code == 401
 
 
 def test_expired_token_is_refused(client, make_user):
     user = make_user()
-    expired, _ = issue_token(SECRET, user_id=user.user_id, token_version=0,
-                             lifetime=timedelta(seconds=-5))
+    expired, _ = issue_token(
+        SECRET, user_id=user.user_id, token_version=0, lifetime=timedelta(seconds=-5)
+    )
     r = client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401 and r.json()["code"] == "token_expired"
 
@@ -82,8 +90,9 @@ def test_disabled_user_token_stops_working_and_login_is_refused(client, make_use
     admin = make_user("admin", "systems_information")
     user = make_user("dispatcher", "traffic")
     assert client.get("/api/v1/incidents", headers=user.headers).status_code == 200
-    r = client.patch(f"/api/v1/users/{user.username}", json={"disabled": True},
-                     headers=admin.headers)
+    r = client.patch(
+        f"/api/v1/users/{user.username}", json={"disabled": True}, headers=admin.headers
+    )
     assert r.status_code == 200 and r.json()["disabled"] is True
     assert client.get("/api/v1/incidents", headers=user.headers).status_code == 401
     refused = login(client, user.username)
@@ -103,8 +112,12 @@ def test_role_change_revokes_tokens_issued_before(client, make_user):
 
 def test_only_admins_create_users(client, make_user):
     supervisor = make_user("supervisor", "traffic")
-    body = {"username": "new.user", "password": "a long enough password", "role": "viewer",
-            "agency": "traffic"}
+    body = {
+        "username": "new.user",
+        "password": "a long enough password",
+        "role": "viewer",
+        "agency": "traffic",
+    }
     r = client.post("/api/v1/users", json=body, headers=supervisor.headers)
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
     admin = make_user("admin", "systems_information")

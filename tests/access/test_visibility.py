@@ -11,8 +11,9 @@ SPOT = {"lat": 29.33, "lon": 48.03}
 
 
 def report(client, actor, **fields):
-    r = client.post("/api/v1/incidents", json={"type": "assault", **SPOT, **fields},
-                    headers=actor.headers)
+    r = client.post(
+        "/api/v1/incidents", json={"type": "assault", **SPOT, **fields}, headers=actor.headers
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -36,7 +37,10 @@ def test_other_agency_gets_404_on_every_route(client, make_user):
     assert all(a.json()["code"] == "not_found" for a in answers)
     missing = client.get("/api/v1/incidents/999999", headers=h)
     assert missing.status_code == 404 and missing.json() == {
-        **missing.json(), "code": "not_found", "detail": answers[0].json()["detail"]}
+        **missing.json(),
+        "code": "not_found",
+        "detail": answers[0].json()["detail"],
+    }
     assert client.get(base, headers=owner.headers).json()["priority"] == inc["priority"]
 
 
@@ -57,8 +61,11 @@ def test_sharing_grants_sight_and_unsharing_takes_it_back(client, make_user):
     joint = make_user("dispatcher", "joint_ops_room")
     inc = report(client, owner)
     assert client.get(f"/api/v1/incidents/{inc['id']}", headers=joint.headers).status_code == 404
-    r = client.post(f"/api/v1/incidents/{inc['id']}/shares", json={"agencies": ["joint_ops_room"]},
-                    headers=owner.headers)
+    r = client.post(
+        f"/api/v1/incidents/{inc['id']}/shares",
+        json={"agencies": ["joint_ops_room"]},
+        headers=owner.headers,
+    )
     assert r.status_code == 200 and r.json()["shared_with"] == ["joint_ops_room"]
     assert client.get(f"/api/v1/incidents/{inc['id']}", headers=joint.headers).status_code == 200
     assert client.get("/api/v1/incidents/count", headers=joint.headers).json()["count"] == 1
@@ -71,20 +78,27 @@ def test_only_the_owning_agency_shares(client, make_user):
     owner = make_user("dispatcher", "public_security")
     joint = make_user("dispatcher", "joint_ops_room")
     inc = report(client, owner, share_with=["joint_ops_room"])
-    r = client.post(f"/api/v1/incidents/{inc['id']}/shares", json={"agencies": ["interpol_ncb"]},
-                    headers=joint.headers)
+    r = client.post(
+        f"/api/v1/incidents/{inc['id']}/shares",
+        json={"agencies": ["interpol_ncb"]},
+        headers=joint.headers,
+    )
     assert r.status_code == 403 and r.json()["code"] == "not_owner"
 
 
-@pytest.mark.parametrize(("clearance", "sees"), [
-    ("public", False), ("restricted", False), ("confidential", True), ("secret", True)])
+@pytest.mark.parametrize(
+    ("clearance", "sees"),
+    [("public", False), ("restricted", False), ("confidential", True), ("secret", True)],
+)
 def test_clearance_must_cover_classification(client, make_user, clearance, sees):
     owner = make_user("dispatcher", "criminal_security", "secret")
     reader = make_user("viewer", "criminal_security", clearance)
     inc = report(client, owner, classification="confidential")
     r = client.get(f"/api/v1/incidents/{inc['id']}", headers=reader.headers)
     assert r.status_code == (200 if sees else 404)
-    assert client.get("/api/v1/incidents/count", headers=reader.headers).json()["count"] == int(sees)
+    assert client.get("/api/v1/incidents/count", headers=reader.headers).json()["count"] == int(
+        sees
+    )
 
 
 def test_roles_decide_who_may_write(client, make_user):

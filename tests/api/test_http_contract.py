@@ -9,8 +9,11 @@ SPOT = {"lat": 29.37, "lon": 47.98}
 
 def test_every_response_carries_a_request_id_and_security_headers(client, make_user):
     d = make_user()
-    for r in (client.get("/api/v1/health"), client.get("/api/v1/incidents", headers=d.headers),
-              client.get("/api/v1/nowhere")):
+    for r in (
+        client.get("/api/v1/health"),
+        client.get("/api/v1/incidents", headers=d.headers),
+        client.get("/api/v1/nowhere"),
+    ):
         assert len(r.headers["X-Request-ID"]) >= 16
         assert r.headers["X-Content-Type-Options"] == "nosniff"
     echoed = client.get("/api/v1/health", headers={"X-Request-ID": "radio-42"})
@@ -32,15 +35,18 @@ def test_unknown_route_and_method_are_problems(client, make_user):
     assert r.status_code == 405 and r.json()["detail_ar"]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"lat": 29.3, "lon": 47.9}, "type"),  # missing field
-    ({"type": "theft", "lat": "near the tower", "lon": 47.9}, "lat"),  # wrong type
-    ({"type": "theft", "lat": 95, "lon": 47.9}, "lat"),  # out of range
-    ({"type": "theft", "lat": 29.3, "lon": 181}, "lon"),
-    ({"type": "theft", "lat": 29.3, "lon": 47.9, "priority": 7}, "priority"),
-    ({"type": "theft", "lat": 29.3, "lon": 47.9, "classification": "top"}, "classification"),
-    ({"type": "theft", "lat": 29.3, "lon": 47.9, "colour": "red"}, "colour"),  # unknown field
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"lat": 29.3, "lon": 47.9}, "type"),  # missing field
+        ({"type": "theft", "lat": "near the tower", "lon": 47.9}, "lat"),  # wrong type
+        ({"type": "theft", "lat": 95, "lon": 47.9}, "lat"),  # out of range
+        ({"type": "theft", "lat": 29.3, "lon": 181}, "lon"),
+        ({"type": "theft", "lat": 29.3, "lon": 47.9, "priority": 7}, "priority"),
+        ({"type": "theft", "lat": 29.3, "lon": 47.9, "classification": "top"}, "classification"),
+        ({"type": "theft", "lat": 29.3, "lon": 47.9, "colour": "red"}, "colour"),  # unknown field
+    ],
+)
 def test_invalid_incident_bodies_get_422_naming_the_field(client, make_user, body, field):
     d = make_user()
     r = client.post("/api/v1/incidents", json=body, headers=d.headers)
@@ -54,8 +60,11 @@ def test_invalid_incident_bodies_get_422_naming_the_field(client, make_user, bod
 
 def test_unknown_reference_codes_are_422(client, make_user):
     d = make_user()
-    for body in ({"type": "alien_landing", **SPOT}, {"type": "theft", **SPOT, "agency": "nasa"},
-                 {"type": "theft", **SPOT, "share_with": ["nasa"]}):
+    for body in (
+        {"type": "alien_landing", **SPOT},
+        {"type": "theft", **SPOT, "agency": "nasa"},
+        {"type": "theft", **SPOT, "share_with": ["nasa"]},
+    ):
         r = client.post("/api/v1/incidents", json=body, headers=d.headers)
         assert r.status_code == 422 and r.json()["code"] == "unknown_reference", body
     assert client.get("/api/v1/incidents/count", headers=d.headers).json()["count"] == 0
@@ -63,8 +72,11 @@ def test_unknown_reference_codes_are_422(client, make_user):
 
 def test_malformed_json_is_a_422(client, make_user):
     d = make_user()
-    r = client.post("/api/v1/incidents", content=b"{not json",
-                    headers={**d.headers, "Content-Type": "application/json"})
+    r = client.post(
+        "/api/v1/incidents",
+        content=b"{not json",
+        headers={**d.headers, "Content-Type": "application/json"},
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["type"] == "json_invalid"
 
 
@@ -78,8 +90,11 @@ def test_oversized_bodies_are_refused_before_reaching_the_app(client, make_user)
         for _ in range(40):
             yield b"x" * 65536
 
-    r = client.post("/api/v1/incidents", content=chunks(), headers={
-        **d.headers, "Content-Type": "application/json"})
+    r = client.post(
+        "/api/v1/incidents",
+        content=chunks(),
+        headers={**d.headers, "Content-Type": "application/json"},
+    )
     assert r.status_code == 413
     assert client.get("/api/v1/incidents/count", headers=d.headers).json()["count"] == 0
 
@@ -89,8 +104,11 @@ def test_unknown_ids_and_invalid_idempotency_keys(client, make_user):
     assert client.get("/api/v1/incidents/424242", headers=d.headers).status_code == 404
     assert client.get("/api/v1/units/424242", headers=d.headers).status_code == 404
     assert client.get("/api/v1/incidents/abc", headers=d.headers).status_code == 422
-    r = client.post("/api/v1/incidents", json={"type": "theft", **SPOT},
-                    headers={**d.headers, "Idempotency-Key": "x" * 300})
+    r = client.post(
+        "/api/v1/incidents",
+        json={"type": "theft", **SPOT},
+        headers={**d.headers, "Idempotency-Key": "x" * 300},
+    )
     assert r.status_code == 400 and r.json()["code"] == "idempotency_key_invalid"
 
 
@@ -102,19 +120,42 @@ def test_reference_data_is_listed_and_editable_by_admins_only(client, make_user)
     agencies = {a["code"] for a in client.get("/api/v1/agencies", headers=d.headers).json()}
     assert {"army_general_staff", "joint_ops_room", "traffic", "civil_defence"} <= agencies
     unit_types = {u["code"] for u in client.get("/api/v1/unit-types", headers=d.headers).json()}
-    assert {"patrol_car", "motorcycle", "fire_engine", "ambulance", "rescue_boat", "helicopter",
-            "drone", "border_post"} <= unit_types
-    body = {"code": "gas_leak", "name_en": "Gas leak", "name_ar": "تسرب غاز",
-            "lead_agency": "civil_defence", "default_priority": 1}
+    assert {
+        "patrol_car",
+        "motorcycle",
+        "fire_engine",
+        "ambulance",
+        "rescue_boat",
+        "helicopter",
+        "drone",
+        "border_post",
+    } <= unit_types
+    body = {
+        "code": "gas_leak",
+        "name_en": "Gas leak",
+        "name_ar": "تسرب غاز",
+        "lead_agency": "civil_defence",
+        "default_priority": 1,
+    }
     assert client.post("/api/v1/incident-types", json=body, headers=d.headers).status_code == 403
     admin = make_user("admin", "systems_information")
-    assert client.post("/api/v1/incident-types", json=body, headers=admin.headers).status_code == 201
-    r = client.patch("/api/v1/incident-types/gas_leak", json={"default_priority": 2},
-                     headers=admin.headers)
+    assert (
+        client.post("/api/v1/incident-types", json=body, headers=admin.headers).status_code == 201
+    )
+    r = client.patch(
+        "/api/v1/incident-types/gas_leak", json={"default_priority": 2}, headers=admin.headers
+    )
     assert r.status_code == 200 and r.json()["default_priority"] == 2
-    r = client.post("/api/v1/agencies", json={"code": "gcc_police", "name_en": "GCCPOL",
-                                               "name_ar": "الشرطة الخليجية", "kind": "partner"},
-                    headers=admin.headers)
+    r = client.post(
+        "/api/v1/agencies",
+        json={
+            "code": "gcc_police",
+            "name_en": "GCCPOL",
+            "name_ar": "الشرطة الخليجية",
+            "kind": "partner",
+        },
+        headers=admin.headers,
+    )
     assert r.status_code == 201
     created = client.post("/api/v1/incidents", json={"type": "gas_leak", **SPOT}, headers=d.headers)
     assert created.status_code == 201 and created.json()["priority"] == 2

@@ -34,8 +34,20 @@ def test_init_is_idempotent(env):
 
 
 def test_user_add_list_disable(env):
-    add = runner.invoke(app, ["user", "add", "op.one", "--role", "dispatcher", "--agency",
-                              "traffic", "--password-env", "NEW_PASSWORD"])
+    add = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "op.one",
+            "--role",
+            "dispatcher",
+            "--agency",
+            "traffic",
+            "--password-env",
+            "NEW_PASSWORD",
+        ],
+    )
     assert add.exit_code == 0, add.output
     listed = runner.invoke(app, ["user", "list"])
     assert "op.one" in listed.output and "dispatcher" in listed.output
@@ -44,19 +56,55 @@ def test_user_add_list_disable(env):
 
 
 def test_user_add_with_bad_input_fails_clearly(env):
-    unknown_agency = runner.invoke(app, ["user", "add", "op.two", "--role", "viewer", "--agency",
-                                         "nasa", "--password-env", "NEW_PASSWORD"])
+    unknown_agency = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "op.two",
+            "--role",
+            "viewer",
+            "--agency",
+            "nasa",
+            "--password-env",
+            "NEW_PASSWORD",
+        ],
+    )
     assert unknown_agency.exit_code == 1 and "nasa" in unknown_agency.output
-    short = runner.invoke(app, ["user", "add", "op.three", "--role", "viewer", "--agency",
-                                "traffic", "--password-env", "UNSET_VARIABLE"])
+    short = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "op.three",
+            "--role",
+            "viewer",
+            "--agency",
+            "traffic",
+            "--password-env",
+            "UNSET_VARIABLE",
+        ],
+    )
     assert short.exit_code == 2
     missing = runner.invoke(app, ["user", "disable", "nobody"])
     assert missing.exit_code == 1
 
 
 def test_agency_add_and_list(env):
-    r = runner.invoke(app, ["agency", "add", "gcc_police", "--name-en", "GCC Police",
-                            "--name-ar", "الشرطة الخليجية", "--kind", "partner"])
+    r = runner.invoke(
+        app,
+        [
+            "agency",
+            "add",
+            "gcc_police",
+            "--name-en",
+            "GCC Police",
+            "--name-ar",
+            "الشرطة الخليجية",
+            "--kind",
+            "partner",
+        ],
+    )
     assert r.exit_code == 0, r.output
     listed = runner.invoke(app, ["agency", "list"], terminal_width=200)
     assert "gcc_police" in listed.output and "الشرطة الخليجية" in listed.output

@@ -42,11 +42,22 @@ def _free_port() -> int:
 
 
 def _start(tmp: Path, port: int) -> subprocess.Popen[str]:
-    env = {**os.environ, "TANSIQ_DATA_DIR": str(tmp), "TANSIQ_PORT": str(port),
-           "TANSIQ_DEMO_PASSWORD": "demo-pass-for-tests", "TANSIQ_DEMO_TICK_SECONDS": "0.2"}
+    env = {
+        **os.environ,
+        "TANSIQ_DATA_DIR": str(tmp),
+        "TANSIQ_PORT": str(port),
+        "TANSIQ_DEMO_PASSWORD": "demo-pass-for-tests",
+        "TANSIQ_DEMO_TICK_SECONDS": "0.2",
+    }
     env.pop("TANSIQ_DATABASE_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "tansiq", "demo"], env=env, cwd=tmp,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tansiq", "demo"],
+        env=env,
+        cwd=tmp,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _wait_ready(port: int, proc: subprocess.Popen[str]) -> None:
@@ -67,10 +78,14 @@ def test_demo_starts_serves_stops_on_ctrl_c_and_keeps_data(tmp_path):
     try:
         _wait_ready(port, proc)
         base = f"http://127.0.0.1:{port}/api/v1"
-        token = httpx.post(f"{base}/auth/token", data={
-            "username": "admin", "password": "demo-pass-for-tests"}).json()["access_token"]
-        created = httpx.post(f"{base}/incidents", json={"type": "fire", "lat": 29.37, "lon": 47.98},
-                             headers={"Authorization": f"Bearer {token}"})
+        token = httpx.post(
+            f"{base}/auth/token", data={"username": "admin", "password": "demo-pass-for-tests"}
+        ).json()["access_token"]
+        created = httpx.post(
+            f"{base}/incidents",
+            json={"type": "fire", "lat": 29.37, "lon": 47.98},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert created.status_code == 201
         incident_id = created.json()["id"]
     finally:
@@ -83,10 +98,12 @@ def test_demo_starts_serves_stops_on_ctrl_c_and_keeps_data(tmp_path):
     try:
         _wait_ready(port, proc)
         base = f"http://127.0.0.1:{port}/api/v1"
-        token = httpx.post(f"{base}/auth/token", data={
-            "username": "admin", "password": "demo-pass-for-tests"}).json()["access_token"]
-        again = httpx.get(f"{base}/incidents/{incident_id}",
-                          headers={"Authorization": f"Bearer {token}"})
+        token = httpx.post(
+            f"{base}/auth/token", data={"username": "admin", "password": "demo-pass-for-tests"}
+        ).json()["access_token"]
+        again = httpx.get(
+            f"{base}/incidents/{incident_id}", headers={"Authorization": f"Bearer {token}"}
+        )
         assert again.status_code == 200 and again.json()["type"] == "fire"
     finally:
         proc.send_signal(signal.SIGINT)

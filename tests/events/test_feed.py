@@ -17,8 +17,9 @@ SPOT = {"lat": 29.37, "lon": 47.98}
 def ws(server, actor=None, **params):
     query = "&".join(f"{k}={v}" for k, v in params.items())
     headers = actor.headers if actor else {}
-    return connect(f"ws://{server}/api/v1/feed?{query}", additional_headers=headers,
-                   open_timeout=10)
+    return connect(
+        f"ws://{server}/api/v1/feed?{query}", additional_headers=headers, open_timeout=10
+    )
 
 
 def receive(conn, n, timeout=10.0):
@@ -30,8 +31,9 @@ def receive(conn, n, timeout=10.0):
 
 
 def create(http, actor, **fields):
-    r = http.post("/api/v1/incidents", json={"type": "theft", **SPOT, **fields},
-                  headers=actor.headers)
+    r = http.post(
+        "/api/v1/incidents", json={"type": "theft", **SPOT, **fields}, headers=actor.headers
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -145,8 +147,10 @@ def test_feed_refuses_missing_and_forged_tokens(live_server, http, make_user):
     with pytest.raises(InvalidStatus):
         ws(live_server, ticket=d.token)
     ticket = http.post("/api/v1/feed/ticket", headers=d.headers).json()["ticket"]
-    assert http.get("/api/v1/incidents", headers={"Authorization": f"Bearer {ticket}"}
-                    ).status_code == 401
+    assert (
+        http.get("/api/v1/incidents", headers={"Authorization": f"Bearer {ticket}"}).status_code
+        == 401
+    )
     with ws(live_server, ticket=ticket) as conn:
         create(http, d)
         assert receive(conn, 1)[0]["type"] == "incident.created"
@@ -157,8 +161,9 @@ def test_disabling_a_user_closes_their_open_feed(live_server, http, make_user):
     user = make_user("dispatcher", "public_security")
     with ws(live_server, user) as conn:
         time.sleep(0.2)
-        r = http.patch(f"/api/v1/users/{user.username}", json={"disabled": True},
-                       headers=admin.headers)
+        r = http.patch(
+            f"/api/v1/users/{user.username}", json={"disabled": True}, headers=admin.headers
+        )
         assert r.status_code == 200
         (msg,) = receive(conn, 1)
         assert msg["type"] == "feed.closed" and msg["data"]["code"] == "token_revoked"

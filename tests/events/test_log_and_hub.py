@@ -43,7 +43,9 @@ def test_rolled_back_change_leaves_no_event_and_no_gap(store: Store):
     with store.write() as uow:
         uow.emit(PendingEvent("test.event", "test", "3", {}))
     with store.read() as session:
-        rows = session.execute(select(EventRow.seq, EventRow.record_id).order_by(EventRow.seq)).all()
+        rows = session.execute(
+            select(EventRow.seq, EventRow.record_id).order_by(EventRow.seq)
+        ).all()
     assert [tuple(r) for r in rows] == [(1, "1"), (2, "3")]
 
 
@@ -52,8 +54,12 @@ def test_rolled_back_change_leaves_no_event_and_no_gap(store: Store):
 WHO = Principal(1, "u", Role.DISPATCHER, agency_id=7, clearance=Clearance.SECRET)
 
 
-def ev(seq: int, type_: str = "incident.updated", record: str = "1",
-       agencies: frozenset[int] | None = frozenset({7})) -> Event:
+def ev(
+    seq: int,
+    type_: str = "incident.updated",
+    record: str = "1",
+    agencies: frozenset[int] | None = frozenset({7}),
+) -> Event:
     return Event(seq, type_, datetime.now(UTC), "x", record, {}, Audience(1, agencies))
 
 
@@ -99,6 +105,7 @@ def test_subscriber_skips_events_at_or_below_its_floor_and_invisible_ones():
     sub.offer(ev(2))
     sub.offer(ev(3, agencies=frozenset({8})))
     sub.offer(ev(4))
-    sub.offer(Event(5, "incident.updated", datetime.now(UTC), "x", "1", {},
-                    Audience(3, None)))  # secret, everyone's agency
+    sub.offer(
+        Event(5, "incident.updated", datetime.now(UTC), "x", "1", {}, Audience(3, None))
+    )  # secret, everyone's agency
     assert take(sub) == [4, 5]

@@ -24,12 +24,31 @@ def ids(client, actor, **params):
 def seeded(client, make_user):
     d = make_user("supervisor", "public_security")
     a = report(client, d, description="سرقة مركبة من موقف المستشفى", area="حولي", priority=2)
-    b = report(client, d, type="assault", description="اعتداء قرب مدرسة الأمل",
-               lat=29.30, lon=48.07, area="الرميثية", priority=1)
-    c = report(client, d, type="fire", description="Warehouse fire, Shuwaikh port",
-               lat=29.35, lon=47.94, agency="fire_marine_rescue", priority=3)
-    client.post(f"/api/v1/incidents/{b['id']}/transitions", json={"status": "acknowledged"},
-                headers=d.headers)
+    b = report(
+        client,
+        d,
+        type="assault",
+        description="اعتداء قرب مدرسة الأمل",
+        lat=29.30,
+        lon=48.07,
+        area="الرميثية",
+        priority=1,
+    )
+    c = report(
+        client,
+        d,
+        type="fire",
+        description="Warehouse fire, Shuwaikh port",
+        lat=29.35,
+        lon=47.94,
+        agency="fire_marine_rescue",
+        priority=3,
+    )
+    client.post(
+        f"/api/v1/incidents/{b['id']}/transitions",
+        json={"status": "acknowledged"},
+        headers=d.headers,
+    )
     return d, a, b, c
 
 
@@ -48,15 +67,21 @@ def test_bounding_box_and_time_range(client, seeded):
     assert ids(client, d, bbox="48.0,29.2,48.1,29.32") == {b["id"]}
     now = datetime.now(UTC)
     assert ids(client, d, reported_from=(now - timedelta(minutes=5)).isoformat()) == {
-        a["id"], b["id"], c["id"]}
+        a["id"],
+        b["id"],
+        c["id"],
+    }
     assert ids(client, d, reported_to=(now - timedelta(minutes=5)).isoformat()) == set()
 
 
-@pytest.mark.parametrize("query", [
-    "المستشفي",  # alef maqsura typed as yaa
-    "مُسْتَشْفَى",  # with diacritics
-    "مسـتشفى",  # with tatweel
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "المستشفي",  # alef maqsura typed as yaa
+        "مُسْتَشْفَى",  # with diacritics
+        "مسـتشفى",  # with tatweel
+    ],
+)
 def test_arabic_free_text_ignores_spelling_variants(client, seeded, query):
     d, a, _, _ = seeded
     assert ids(client, d, q=query) == {a["id"]}
@@ -73,8 +98,11 @@ def test_free_text_matches_hamza_and_taa_marbuta_variants_and_all_terms(client, 
 
 def test_notes_are_searchable(client, seeded):
     d, a, _, _ = seeded
-    client.post(f"/api/v1/incidents/{a['id']}/notes", json={"text": "المشتبه به يقود سيارة بيضاء"},
-                headers=d.headers)
+    client.post(
+        f"/api/v1/incidents/{a['id']}/notes",
+        json={"text": "المشتبه به يقود سيارة بيضاء"},
+        headers=d.headers,
+    )
     assert ids(client, d, q="بيضاء") == {a["id"]}
 
 
@@ -94,14 +122,19 @@ def test_cursor_pages_cover_everything_once(client, make_user):
     assert len(seen) == len(made)
 
 
-@pytest.mark.parametrize(("params", "code"), [
-    ({"bbox": "1,2,3"}, "invalid_bbox"),
-    ({"bbox": "0,95,1,96"}, "invalid_bbox"),
-    ({"bbox": "a,b,c,d"}, "invalid_bbox"),
-    ({"cursor": "not-a-cursor"}, "invalid_cursor"),
-    ({"reported_from": "2026-01-02T00:00:00Z", "reported_to": "2026-01-01T00:00:00Z"},
-     "invalid_time_range"),
-])
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"bbox": "1,2,3"}, "invalid_bbox"),
+        ({"bbox": "0,95,1,96"}, "invalid_bbox"),
+        ({"bbox": "a,b,c,d"}, "invalid_bbox"),
+        ({"cursor": "not-a-cursor"}, "invalid_cursor"),
+        (
+            {"reported_from": "2026-01-02T00:00:00Z", "reported_to": "2026-01-01T00:00:00Z"},
+            "invalid_time_range",
+        ),
+    ],
+)
 def test_bad_search_parameters_get_a_400(client, make_user, params, code):
     d = make_user()
     r = client.get("/api/v1/incidents", params=params, headers=d.headers)
@@ -110,8 +143,9 @@ def test_bad_search_parameters_get_a_400(client, make_user, params, code):
 
 def test_naive_times_and_unknown_enums_are_refused(client, make_user):
     d = make_user()
-    r = client.get("/api/v1/incidents", params={"reported_from": "2026-01-01T00:00:00"},
-                   headers=d.headers)
+    r = client.get(
+        "/api/v1/incidents", params={"reported_from": "2026-01-01T00:00:00"}, headers=d.headers
+    )
     assert r.status_code == 422
     r = client.get("/api/v1/incidents", params={"status": "lost"}, headers=d.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["msg_ar"]
