@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -14,8 +15,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tansiq.errors import Problem
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this when the user does not exist keeps the timing of both answers alike.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 ALGORITHM = "HS256"
 ISSUER = "tansiq"
 
@@ -24,9 +23,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verifying against this when the user does not exist keeps the timing of both answers alike.
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

@@ -54,8 +54,12 @@ def seed_demo(store: Store, settings: Settings, console: Console) -> str:
         existing = {u.username: u for u in session.execute(select(User)).scalars()}
         wanted = [("admin", Role.ADMIN, directory.agency_id("systems_information"))]
         wanted += [(demo_username(role, a.code), role, a.id) for a in agencies for role in Role]
-        # One hash for all demo users (same password); a fresh salt per start is enough here.
+        # All demo users share one hash of the one password: verify it once per distinct hash,
+        # not once per user, so a restart stays quick.
         hashed = hash_password(password)
+        verified = {
+            h for h in {u.password_hash for u in existing.values()} if verify_password(h, password)
+        }
         with console.status(f"Preparing {len(wanted)} demo accounts…"):
             for username, role, agency_id in wanted:
                 user = existing.get(username)
@@ -70,7 +74,7 @@ def seed_demo(store: Store, settings: Settings, console: Console) -> str:
                             display_name=username,
                         )
                     )
-                elif not verify_password(user.password_hash, password):
+                elif user.password_hash not in verified:
                     user.password_hash = hashed
                     user.token_version += 1
         session.flush()
