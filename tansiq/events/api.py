@@ -32,6 +32,7 @@ from tansiq.store.db import Store
 
 router = APIRouter(prefix="/api/v1/feed", tags=["feed"])
 HEARTBEAT_S = 15.0
+CLOSE_GRACE_S = 2.0
 CLOSE_CODES = {
     "feed_too_slow": 4008,
     "token_revoked": 4001,
@@ -186,13 +187,17 @@ async def feed_websocket(
             )
         )
         reader = asyncio.create_task(drain_client())
+        # A client that stops reading blocks its own sends, not the hub; once its queue is closed
+        # it gets a short grace period before the connection is cut.
+        loop = asyncio.get_running_loop()
+        sub.on_close = lambda: loop.call_later(CLOSE_GRACE_S, pump.cancel)
         done, _ = await asyncio.wait({pump, reader}, return_when=asyncio.FIRST_COMPLETED)
         reader.cancel()
         if pump in done:
-            reason = pump.result()
+            reason = (sub.closed or "server_shutdown") if pump.cancelled() else pump.result()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(websocket.send_text(_closing_message(reason, last_sent)), 1)
-                await websocket.close(code=CLOSE_CODES.get(reason, 1011))
+                await asyncio.wait_for(websocket.close(code=CLOSE_CODES.get(reason, 1011)), 1)
         else:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):

@@ -46,6 +46,7 @@ class Subscriber:
         self.floor = floor  # events at or below it were (or will be) sent by replay
         self.max_queue = max_queue
         self.closed: str | None = None  # the error code it was closed with
+        self.on_close: Callable[[], object] | None = None
         self._queue: deque[_Entry] = deque()
         self._latest: dict[str, _Entry] = {}
         self._live = 0
@@ -74,6 +75,8 @@ class Subscriber:
         if self.closed is None:
             self.closed = code
             self._ready.set()
+            if self.on_close is not None:
+                self.on_close()
 
     async def next_batch(self, limit: int = 256) -> list[Event]:
         """Wait for events (or for closure) and take up to `limit` of them, in order."""

@@ -168,3 +168,44 @@ def test_disabling_a_user_closes_their_open_feed(live_server, http, make_user):
         (msg,) = receive(conn, 1)
         assert msg["type"] == "feed.closed" and msg["data"]["code"] == "token_revoked"
         assert msg["data"]["detail_ar"]
+
+
+def test_a_subscriber_that_falls_behind_is_told_and_disconnected(
+    request, settings, make_user, store
+):
+    from tansiq.access.policy import record_audience
+    from tansiq.events.types import PendingEvent
+
+    settings.feed_queue_max = 100
+    server = request.getfixturevalue("live_server")
+    d = make_user()
+    with ws(server, d) as conn:
+        time.sleep(0.2)
+        with store.write() as uow:  # one burst larger than the subscriber's whole queue
+            for i in range(150):
+                uow.emit(
+                    PendingEvent(
+                        "incident.updated",
+                        "incident",
+                        str(i),
+                        {"i": i},
+                        record_audience(1, d_agency(store, d), set()),
+                    )
+                )
+        messages = []
+        while True:
+            msg = json.loads(conn.recv(timeout=10))
+            messages.append(msg)
+            if msg["type"] == "feed.closed":
+                break
+    assert messages[-1]["data"]["code"] == "feed_too_slow"
+    delivered = [m["seq"] for m in messages[:-1]]
+    assert len(delivered) == 100 and delivered == sorted(delivered)
+    assert messages[-1]["seq"] == delivered[-1]  # where to resume: since=<that seq>
+
+
+def d_agency(store, actor) -> int:
+    from tansiq.access.models import User
+
+    with store.read() as session:
+        return session.get(User, actor.user_id).agency_id
