@@ -131,6 +131,18 @@ def evaluate(
         If a coverage selects no cell in this study area, or no day of the window has events.
     """
     first = as_day(start)
+    if not methods:
+        raise AnalyticsError(
+            "no_methods",
+            "Name at least one method to evaluate",
+            "حدّد طريقة واحدة على الأقل للتقييم",
+        )
+    if days < 1:
+        raise AnalyticsError(
+            "bad_days",
+            f"The window needs at least one day, got {days}",
+            f"يجب أن تضم النافذة يوماً واحداً على الأقل، القيمة: {days}",
+        )
     cells = events.grid.study_cells
     n = len(cells)
     bad = [c for c in coverages if not 0 < c <= 1 or math.floor(c * n) == 0]

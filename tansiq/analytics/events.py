@@ -9,6 +9,7 @@ and every bad row is reported once, by its label, in English and Arabic.
 from __future__ import annotations
 
 import warnings
+import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -100,6 +101,19 @@ def _parse_times(raw: pd.Series, column: str, timezone: str | None) -> pd.Series
             stacklevel=3,
         )
     return parsed.astype("datetime64[ns]")
+
+
+def _check_timezone(timezone: str | None) -> None:
+    if timezone is None:
+        return
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise AnalyticsError(
+            "unknown_timezone",
+            f"Unknown time zone '{timezone}'; use an IANA name such as 'Asia/Kuwait'",
+            f"منطقة زمنية غير معروفة '{timezone}'؛ استخدم اسماً مثل 'Asia/Kuwait'",
+        ) from exc
 
 
 def _numeric(frame: pd.DataFrame, columns: Sequence[str]) -> list[np.ndarray]:
@@ -203,6 +217,7 @@ def prepare_events(
             "حدّد عمودي خط العرض وخط الطول أو عمودي x و y",
         )
     _require_columns(frame, wanted)
+    _check_timezone(timezone)
     target = _crs(crs)
     times = _parse_times(frame[time], time, timezone)
     to_xy = Transformer.from_crs("EPSG:4326", target, always_xy=True)

@@ -93,3 +93,26 @@ def test_the_result_serialises_with_coverages_as_percent(sample_history: History
     row = result["methods"][0]  # type: ignore[index]
     assert set(row["hit_rate"]) == {"1%", "5%", "10%"}
     assert pd.Timestamp(result["start"]) == pd.Timestamp("2019-09-01")
+
+
+def test_an_empty_method_list_or_window_is_refused(sample_history: History) -> None:
+    with pytest.raises(AnalyticsError) as info:
+        evaluate({}, sample_history, "2019-09-01", 3)
+    assert info.value.code == "no_methods"
+    with pytest.raises(AnalyticsError) as info:
+        evaluate({"naive": NaiveCounting()}, sample_history, "2019-09-01", 0)
+    assert info.value.code == "bad_days"
+
+
+def test_an_unparseable_day_is_refused(sample_history: History) -> None:
+    with pytest.raises(AnalyticsError) as info:
+        NaiveCounting().fit(sample_history, "the first of never")
+    assert info.value.code == "bad_date"
+
+
+def test_predictors_also_fit_on_a_dataframe_with_a_grid(
+    sample_events: pd.DataFrame, sample_history: History
+) -> None:
+    from_frame = NaiveCounting().fit(sample_events, "2019-09-01", grid=sample_history.grid)
+    from_history = NaiveCounting().fit(sample_history, "2019-09-01")
+    np.testing.assert_array_equal(from_frame.risk_, from_history.risk_)

@@ -111,3 +111,9 @@ def test_read_events_reads_csv_with_the_default_column_names(tmp_path: Path) -> 
     frame().to_csv(path, index=False)
     events = read_events(path, timezone="America/Toronto")
     assert len(events) == 3 and set(events["category"]) == {"Assault", "Robbery"}
+
+
+def test_an_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(AnalyticsError) as info:
+        prepare_events(frame(), timezone="Mars/Olympus_Mons")
+    assert info.value.code == "unknown_timezone"
