@@ -20,6 +20,7 @@ from tansiq.analytics.methods import DEFAULT_METHOD, METHODS, make_method, make_
 from tansiq.analytics.patrol import PatrolPlan
 from tansiq.analytics.predictor import Predictor
 from tansiq.analytics.sepp import GridSEPP
+from tansiq.analytics.shift import ShiftRisk
 
 __all__ = [
     "DEFAULT_COVERAGES",
@@ -42,6 +43,7 @@ __all__ = [
     "Predictor",
     "ProspectiveHotspot",
     "RetrospectiveHotspot",
+    "ShiftRisk",
     "cell_table",
     "contiguity_weights",
     "evaluate",

@@ -29,6 +29,8 @@ from tansiq.analytics import (
     KernelDensity,
     KnoxTest,
     PatrolPlan,
+    Predictor,
+    ShiftRisk,
     cell_table,
     evaluate,
     make_method,
@@ -95,6 +97,27 @@ class Source:
         for warning in caught:
             typer.echo(f"note: {warning.message}", err=True)
         return History.on_study_grid(frame, self.cell_size, self.crs)
+
+
+ShiftOpt = Annotated[
+    str | None,
+    typer.Option(help="Only these local hours, e.g. 22-6 for a night shift (default: whole day)"),
+]
+
+
+def _predictor(method: str, shift: str | None) -> Predictor:
+    predictor = make_method(method)
+    if not shift:
+        return predictor
+    try:
+        start, end = (int(part) for part in shift.split("-"))
+    except ValueError:
+        raise AnalyticsError(
+            "bad_shift",
+            f"--shift must look like 22-6 (start-end hours), got '{shift}'",
+            f"يجب أن تكون --shift على شكل 22-6 (ساعة البداية-النهاية): '{shift}'",
+        ) from None
+    return ShiftRisk(predictor, start, end)
 
 
 def _split(text: str | None) -> list[str]:
@@ -183,6 +206,7 @@ def predict_command(
     at: Annotated[str, typer.Option(help="Day to predict (YYYY-MM-DD)")],
     out: Annotated[Path, typer.Option(help="Output .csv or .geojson")],
     method: Annotated[str, typer.Option(help=f"One of: {', '.join(METHODS)}")] = DEFAULT_METHOD,
+    shift: ShiftOpt = None,
     categories: CatsOpt = None,
     cell_size: CellOpt = 150.0,
     crs: CrsOpt = "EPSG:32617",
@@ -198,7 +222,7 @@ def predict_command(
     source = _source(**{k: v for k, v in locals().items() if k in Source.__annotations__})
 
     def run() -> Path:
-        predictor = make_method(method)
+        predictor = _predictor(method, shift)
         history = _history(source, categories)
         predictor.fit(history, at)
         table = cell_table(history.grid, {"risk": predictor.risk_})
@@ -215,6 +239,7 @@ def patrol_command(
     patrols: Annotated[int, typer.Option(help="Number of patrol areas")] = 5,
     cells_per_patrol: Annotated[int, typer.Option(help="Cells one patrol covers")] = 20,
     method: Annotated[str, typer.Option(help=f"One of: {', '.join(METHODS)}")] = DEFAULT_METHOD,
+    shift: ShiftOpt = None,
     categories: CatsOpt = None,
     cell_size: CellOpt = 150.0,
     crs: CrsOpt = "EPSG:32617",
@@ -231,7 +256,7 @@ def patrol_command(
 
     def run() -> list[dict[str, Any]]:
         history = _history(source, categories)
-        risk = make_method(method).fit(history, at).risk_
+        risk = _predictor(method, shift).fit(history, at).risk_
         plan = PatrolPlan(patrols, cells_per_patrol).fit(risk, history.grid)
         features = patrol_geojson(plan, history.grid)
         write_geojson(out, features)

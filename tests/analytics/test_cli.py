@@ -175,3 +175,17 @@ def test_hotspots_and_knox_run_on_a_period(sample_path: Path, tmp_path: Path) ->
     )
     assert code == 0, stderr
     assert {"observed", "expected", "p_value"} <= set(json.loads(stdout)[0])
+
+
+def test_predict_for_a_night_shift_scales_the_day_by_night_shares(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    day, night = tmp_path / "day.csv", tmp_path / "night.csv"
+    common = ["predict", "--events", sample_path, "--at", "2019-09-01"]
+    assert run(*common, "--out", day)[0] == 0
+    code, _, stderr = run(*common, "--shift", "22-6", "--out", night)
+    assert code == 0, stderr
+    both = pd.read_csv(day).merge(pd.read_csv(night), on="cell", suffixes=("_day", "_night"))
+    assert (both["risk_night"] < both["risk_day"]).all()
+    code, _, stderr = run(*common, "--shift", "night", "--out", night)
+    assert code == 2 and "22-6" in stderr
