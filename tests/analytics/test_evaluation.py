@@ -116,3 +116,18 @@ def test_predictors_also_fit_on_a_dataframe_with_a_grid(
     from_frame = NaiveCounting().fit(sample_events, "2019-09-01", grid=sample_history.grid)
     from_history = NaiveCounting().fit(sample_history, "2019-09-01")
     np.testing.assert_array_equal(from_frame.risk_, from_history.risk_)
+
+
+def test_sample_figures_stay_as_recorded(sample_history: History) -> None:
+    # Regression pin. Source: this implementation's output on the committed downtown sample,
+    # recorded when its naive and retrospective figures on the full Toronto data matched the
+    # open_cp figures of the issue to three decimals (see docs/analytics.md).
+    result = evaluate(make_methods(["naive", "decay", "sepp"]), sample_history, "2019-09-01", 30)
+    expected = {
+        "naive": (0.06217, 0.23387, 0.38558),
+        "decay": (0.06217, 0.23387, 0.39410),
+        "sepp": (0.06217, 0.22054, 0.39800),
+    }
+    for name, figures in expected.items():
+        got = tuple(result.scores[name].hit_rate.values())
+        assert got == pytest.approx(figures, abs=1e-4), name
