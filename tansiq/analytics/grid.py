@@ -14,7 +14,11 @@ import numpy as np
 
 from tansiq.analytics.errors import AnalyticsError
 
-__all__ = ["Grid"]
+__all__ = ["MAX_CELLS", "Grid"]
+
+#: Arrays are dense over the grid's bounding box, so a typo (swapped lat/lon, one stray event in
+#: another city) must fail clearly rather than allocate gigabytes.
+MAX_CELLS = 20_000_000
 
 FloatArray = np.ndarray
 IntArray = np.ndarray
@@ -63,6 +67,15 @@ class Grid:
         y0 = math.floor(float(np.min(y)) / cell_size) * cell_size
         nx = math.floor((float(np.max(x)) - x0) / cell_size) + 1
         ny = math.floor((float(np.max(y)) - y0) / cell_size) + 1
+        if nx * ny > MAX_CELLS:
+            span = f"{nx * cell_size / 1000:.0f} km x {ny * cell_size / 1000:.0f} km"
+            raise AnalyticsError(
+                "grid_too_large",
+                f"The events span {span}, {nx * ny:,} cells of {cell_size:g} m (limit "
+                f"{MAX_CELLS:,}); check for stray events or use larger cells",
+                f"تمتد الأحداث على {span}، أي {nx * ny:,} خلية بحجم {cell_size:g} م "
+                f"(الحد {MAX_CELLS:,})؛ تحقق من الأحداث الشاذة أو استخدم خلايا أكبر",
+            )
         return cls(cell_size, x0, y0, nx, ny, crs)
 
     @property

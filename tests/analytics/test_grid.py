@@ -46,3 +46,12 @@ def test_rook_neighbours_stay_inside_the_grid() -> None:
         for a, b in zip(src, dst, strict=True)
     }
     assert pairs == {(0, 1), (1, 0), (0, 2), (2, 0), (1, 3), (3, 1), (2, 3), (3, 2)}
+
+
+def test_a_grid_spanning_far_too_much_is_refused() -> None:
+    # A stray event 2,000 km away would otherwise allocate hundreds of millions of cells.
+    with pytest.raises(AnalyticsError) as info:
+        Grid.covering(
+            np.array([0.0, 2_000_000.0]), np.array([0.0, 2_000_000.0]), 150.0, "EPSG:32617"
+        )
+    assert info.value.code == "grid_too_large"
