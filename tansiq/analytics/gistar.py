@@ -94,7 +94,7 @@ def gi_star(
     for size in np.unique(k):
         units = np.flatnonzero(k == size)
         picks = draws[:, :size]
-        for chunk in np.array_split(units, max(1, len(units) * permutations // 2_000_000)):
+        for chunk in np.array_split(units, max(1, len(units) * permutations // 500_000)):
             idx = picks[None, :, :] + (picks[None, :, :] >= chunk[:, None, None])
             sim = y[idx].sum(axis=2) + y[chunk, None]
             larger[chunk] = (sim >= lag[chunk, None]).sum(axis=1)

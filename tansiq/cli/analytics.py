@@ -238,6 +238,9 @@ def patrol_command(
     out: Annotated[Path, typer.Option(help="Output .geojson")],
     patrols: Annotated[int, typer.Option(help="Number of patrol areas")] = 5,
     cells_per_patrol: Annotated[int, typer.Option(help="Cells one patrol covers")] = 20,
+    patrol_km2: Annotated[
+        float | None, typer.Option(help="Area one patrol covers in km² (overrides cells)")
+    ] = None,
     method: Annotated[str, typer.Option(help=f"One of: {', '.join(METHODS)}")] = DEFAULT_METHOD,
     shift: ShiftOpt = None,
     categories: CatsOpt = None,
@@ -257,7 +260,11 @@ def patrol_command(
     def run() -> list[dict[str, Any]]:
         history = _history(source, categories)
         risk = _predictor(method, shift).fit(history, at).risk_
-        plan = PatrolPlan(patrols, cells_per_patrol).fit(risk, history.grid)
+        size = cells_per_patrol
+        if patrol_km2 is not None:
+            # Whole cells only: round to the nearest count, but never below one cell.
+            size = max(1, round(patrol_km2 * 1e6 / cell_size**2))
+        plan = PatrolPlan(patrols, size).fit(risk, history.grid)
         features = patrol_geojson(plan, history.grid)
         write_geojson(out, features)
         return features

@@ -189,3 +189,23 @@ def test_predict_for_a_night_shift_scales_the_day_by_night_shares(
     assert (both["risk_night"] < both["risk_day"]).all()
     code, _, stderr = run(*common, "--shift", "night", "--out", night)
     assert code == 2 and "22-6" in stderr
+
+
+def test_patrol_size_can_be_given_as_an_area(sample_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "patrols.geojson"
+    code, _, stderr = run(
+        "patrol",
+        "--events",
+        sample_path,
+        "--at",
+        "2019-09-01",
+        "--patrols",
+        "2",
+        "--patrol-km2",
+        "0.2",
+        "--out",
+        out,
+    )
+    assert code == 0, stderr
+    # 0.2 km² at 150 m cells (0.0225 km² each) is 9 cells.
+    assert [f["properties"]["cells"] for f in json.loads(out.read_text())["features"]] == [9, 9]
