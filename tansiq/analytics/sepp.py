@@ -97,7 +97,14 @@ def fit_grid_etas(
         # Edge correction: an event near the end has had little time to trigger anything.
         exposure = np.sum(1.0 - np.exp(-omega * (end - t)))
         new_theta = float(min(offspring / max(exposure, 1e-12), 0.99))
-        new_omega = float(min(offspring / share_dt.sum(), max_omega)) if offspring > 0 else omega
+        delay = float(share_dt.sum())
+        if offspring <= 0:
+            new_omega = omega
+        elif delay <= 0:
+            # Only zero-delay pairs (exact duplicates) explain the triggering: fastest decay.
+            new_omega = max_omega
+        else:
+            new_omega = float(min(offspring / delay, max_omega))
         change = max(
             float(np.max(np.abs(new_mu - mu), initial=0.0)) * length / max(counts.max(), 1.0),
             abs(new_theta - theta),

@@ -70,3 +70,14 @@ def test_prediction_is_background_plus_the_decayed_boost_of_past_events() -> Non
     ages = np.array([8.5, 0.5])
     boost = model.theta_ * np.sum(np.exp(-model.omega_ * ages) - np.exp(-model.omega_ * (ages + 1)))
     assert model.risk_[0] == pytest.approx(model.mu_[0] + boost)
+
+
+def test_only_exact_duplicates_give_the_fastest_decay_without_warnings() -> None:
+    import warnings
+
+    t = np.array([1.0, 1.0, 5.0, 5.0, 9.0])
+    cell = np.zeros(5, dtype=np.int64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, theta, omega, _, _ = fit_grid_etas(t, cell, 1, (0.0, 10.0), max_omega=24.0)
+    assert omega == 24.0 and 0 < theta < 1
