@@ -13,6 +13,8 @@ from tansiq import __version__
 from tansiq.access.api import router as access_router
 from tansiq.api import problems
 from tansiq.api.middleware import BodyLimitMiddleware, HeadersMiddleware
+from tansiq.audit.api import router as audit_router
+from tansiq.audit.writer import DeliveryAuditor
 from tansiq.config import Settings
 from tansiq.events.api import router as feed_router
 from tansiq.events.bus import EventBus, InProcessBus
@@ -43,7 +45,10 @@ def create_app(
         event_bus = bus or InProcessBus()
         store = Store(settings.effective_database_url, bus=event_bus)
         hub = FeedHub(store, event_bus)
+        auditor = DeliveryAuditor(store)
         app.state.settings, app.state.store, app.state.hub = settings, store, hub
+        app.state.auditor = auditor
+        await auditor.start()
         await hub.start()
         stoppers = [await start(app) for start in background or []]
         try:
@@ -52,6 +57,7 @@ def create_app(
             for stop in stoppers:
                 await stop()
             await hub.stop()
+            await auditor.stop()
             store.dispose()
 
     app = FastAPI(
@@ -66,7 +72,14 @@ def create_app(
     )
     app.state.settings = settings
     problems.install(app)
-    for router in (access_router, reference_router, incidents_router, units_router, feed_router):
+    for router in (
+        access_router,
+        reference_router,
+        incidents_router,
+        units_router,
+        feed_router,
+        audit_router,
+    ):
         app.include_router(router)
 
     @app.get("/api/v1/health", tags=["meta"])

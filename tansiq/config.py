@@ -23,7 +23,12 @@ class Settings(BaseSettings):
     # Secrets come from the environment or a file, never from a command line or the repository.
     secret_key: str | None = Field(None, repr=False)
     secret_key_file: Path | None = None
-    access_token_minutes: int = Field(12 * 60, ge=1, le=7 * 24 * 60)
+    access_token_minutes: int = Field(60, ge=1, le=24 * 60)
+    refresh_token_hours: int = Field(12, ge=1, le=7 * 24)
+    login_account_failures: int = Field(5, ge=1)
+    login_address_failures: int = Field(20, ge=1)
+    login_window_minutes: int = Field(15, ge=1)
+    login_lockout_minutes: int = Field(15, ge=1)
     feed_ticket_seconds: int = Field(60, ge=5, le=3600)
 
     max_body_bytes: int = Field(1_048_576, ge=1024)

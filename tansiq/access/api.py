@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from tansiq.access import service
+from tansiq.access import service, throttle
 from tansiq.access.directory import Directory
 from tansiq.access.models import Clearance, User
 from tansiq.access.schemas import (
@@ -16,39 +17,92 @@ from tansiq.access.schemas import (
     AgencyUpdate,
     FeedTicket,
     LanguagePreference,
+    LogoutRequest,
     Me,
+    RefreshRequest,
     TokenResponse,
     UserCreate,
     UserRead,
     UserUpdate,
 )
-from tansiq.access.security import TokenClaims
+from tansiq.access.security import CHALLENGE, TokenClaims, decode_token
 from tansiq.api.deps import SettingsDep, StoreDep, Who, token_claims
-from tansiq.errors import not_found
+from tansiq.audit import context as audit_context
+from tansiq.config import Settings
+from tansiq.errors import Problem, not_found
 
 router = APIRouter(prefix="/api/v1")
 
 
 @router.post("/auth/token", response_model=TokenResponse, tags=["auth"])
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], store: StoreDep, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
 ) -> TokenResponse:
-    """Exchange a username and password (OAuth2 password form) for a bearer token."""
+    """Exchange a username and password (OAuth2 password form) for an access and refresh token.
+
+    Failed attempts are counted per account and per client address; past the limit both are
+    locked for a while (429 with Retry-After). Every attempt is audited."""
+    client = request.client.host if request.client else None
+    name = form.username[:64]
+    with store.read() as session:
+        throttle.check(session, name, client)
+    ctx = audit_context.get()
+    try:
+        with store.write() as uow:
+            user = service.authenticate(uow, form.username, form.password)
+            ctx.principal = service.principal_of(user)
+            throttle.succeeded(uow.session, name)
+            uow.audit("auth.login", record_type="users", record_id=user.id)
+            return service.token_pair(settings, user)
+    except Problem as problem:
+        if problem.status != 401:
+            raise
+        ctx.principal, ctx.actor_name = None, name
+        with store.write() as uow:
+            uow.audit("auth.login_failed", after={"username": name, "reason": problem.code})
+            for scope in throttle.failed(uow.session, name, client, _limits(settings)):
+                uow.audit("auth.lockout", after={"username": name, "scope": scope})
+        raise
+
+
+def _limits(settings: Settings) -> throttle.Limits:
+    return throttle.Limits(
+        settings.login_account_failures,
+        settings.login_address_failures,
+        timedelta(minutes=settings.login_window_minutes),
+        timedelta(minutes=settings.login_lockout_minutes),
+    )
+
+
+@router.post("/auth/refresh", response_model=TokenResponse, tags=["auth"])
+def refresh(body: RefreshRequest, store: StoreDep, settings: SettingsDep) -> TokenResponse:
+    """Exchange a refresh token for a new pair; each refresh token works once."""
     with store.write() as uow:
-        user = service.authenticate(uow, form.username, form.password)
-        token, _ = service.issue_access_token(
-            settings.signing_key, user, settings.access_token_minutes
-        )
-    return TokenResponse(access_token=token, expires_in=settings.access_token_minutes * 60)
+        pair = service.refresh(uow, settings, body.refresh_token)
+    if pair is None:
+        raise Problem(401, "token_revoked", headers=CHALLENGE)
+    return pair
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, tags=["auth"])
 def logout(
-    who: Who, store: StoreDep, claims: Annotated[TokenClaims, Depends(token_claims)]
+    who: Who,
+    store: StoreDep,
+    settings: SettingsDep,
+    claims: Annotated[TokenClaims, Depends(token_claims)],
+    body: LogoutRequest | None = None,
 ) -> Response:
-    """Revoke the token this request was made with."""
+    """Revoke the token this request was made with (and the refresh token, if sent)."""
     with store.write() as uow:
         service.revoke(uow, claims)
+        if body is not None and body.refresh_token:
+            refresh_claims = decode_token(settings.signing_key, body.refresh_token, "refresh")
+            if refresh_claims.user_id == who.user_id:
+                service.revoke(uow, refresh_claims)
+        uow.audit("auth.logout", record_type="users", record_id=who.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -54,3 +54,15 @@ class Directory:
 
     def username(self, user_id: int) -> str:
         return self.usernames([user_id]).get(user_id, "?")
+
+
+_CODES: dict[int, str] = {}
+
+
+def agency_code_of(session: Session, agency_id: int) -> str:
+    """An agency's code by id, cached for the process: ids and codes never change."""
+    code = _CODES.get(agency_id)
+    if code is None:
+        code = session.execute(select(Agency.code).where(Agency.id == agency_id)).scalar_one()
+        _CODES[agency_id] = code
+    return code

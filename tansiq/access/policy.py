@@ -31,6 +31,7 @@ class Permission(StrEnum):
     REFERENCE_ADMIN = "reference:admin"
     USER_ADMIN = "users:admin"
     USER_LIST = "users:list"
+    AUDIT_READ = "audit:read"
 
 
 _P = Permission
@@ -47,7 +48,7 @@ _DISPATCH = {
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.SUPERVISOR: frozenset(_DISPATCH | {_P.USER_LIST}),
+    Role.SUPERVISOR: frozenset(_DISPATCH | {_P.USER_LIST, _P.AUDIT_READ}),
     Role.DISPATCHER: frozenset(_DISPATCH),
     # A patrol reports what it finds, moves its incident on and reports its own state.
     Role.FIELD_UNIT: frozenset(

@@ -23,6 +23,16 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class RefreshRequest(_Strict):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class LogoutRequest(_Strict):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
 
 
 class FeedTicket(BaseModel):

@@ -14,6 +14,7 @@ from tansiq.access.schemas import (
     AgencyCreate,
     AgencyRead,
     AgencyUpdate,
+    TokenResponse,
     UserCreate,
     UserRead,
     UserUpdate,
@@ -27,6 +28,8 @@ from tansiq.access.security import (
     needs_rehash,
     verify_password,
 )
+from tansiq.audit import context
+from tansiq.config import Settings
 from tansiq.errors import Problem, not_found
 from tansiq.events.types import Audience, PendingEvent
 from tansiq.store.base import utcnow
@@ -64,6 +67,45 @@ def issue_access_token(key: str, user: User, minutes: int) -> tuple[str, TokenCl
     return issue_token(
         key, user_id=user.id, token_version=user.token_version, lifetime=timedelta(minutes=minutes)
     )
+
+
+def token_pair(settings: Settings, user: User) -> TokenResponse:
+    """A short-lived access token and a longer-lived refresh token, rotated on every use."""
+    access, _ = issue_access_token(settings.signing_key, user, settings.access_token_minutes)
+    refresh_token, _ = issue_token(
+        settings.signing_key,
+        user_id=user.id,
+        token_version=user.token_version,
+        lifetime=timedelta(hours=settings.refresh_token_hours),
+        purpose="refresh",
+    )
+    return TokenResponse(
+        access_token=access,
+        expires_in=settings.access_token_minutes * 60,
+        refresh_token=refresh_token,
+        refresh_expires_in=settings.refresh_token_hours * 3600,
+    )
+
+
+def refresh(uow: UnitOfWork, settings: Settings, token: str) -> TokenResponse | None:
+    """Exchange a refresh token for a new pair, revoking it. None means the token was already
+    used: someone holds a copy, so every session of the user is ended (and that is audited)."""
+    claims = decode_token(settings.signing_key, token, "refresh")
+    session = uow.session
+    reused = session.execute(select(exists().where(RevokedToken.jti == claims.jti))).scalar()
+    user = session.get(User, claims.user_id)
+    if user is None or user.disabled:
+        raise Problem(401, "user_disabled" if user else "invalid_token", headers=CHALLENGE)
+    context.get().principal = principal_of(user)
+    if reused:
+        user.token_version += 1
+        uow.audit("auth.refresh_reused", record_type="users", record_id=user.id)
+        return None
+    if user.token_version != claims.token_version:
+        raise Problem(401, "token_revoked", headers=CHALLENGE)
+    revoke(uow, claims)
+    uow.audit("auth.refresh", record_type="users", record_id=user.id)
+    return token_pair(settings, user)
 
 
 def issue_feed_ticket(key: str, who: Principal, token_version: int, seconds: int) -> str:
@@ -171,6 +213,17 @@ def update_user(uow: UnitOfWork, who: Principal | None, username: str, data: Use
     if access_changed:
         # Every token issued before now stops working, and open feeds of this user are closed.
         user.token_version += 1
+        uow.audit(
+            "users.permission_change",
+            record_type="users",
+            record_id=user.id,
+            after={
+                "role": user.role,
+                "agency_id": user.agency_id,
+                "clearance": user.clearance,
+                "disabled": user.disabled,
+            },
+        )
         uow.emit(
             PendingEvent(
                 "user.access_changed",

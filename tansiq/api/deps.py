@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from tansiq.access import service as access
 from tansiq.access.policy import Principal
 from tansiq.access.security import CHALLENGE, TokenClaims, decode_token
+from tansiq.audit import context as audit_context
 from tansiq.config import Settings
 from tansiq.errors import Problem
 from tansiq.store.db import Store
@@ -37,6 +38,9 @@ def current_principal(request: Request, token: Annotated[str | None, Depends(oau
     with get_store(request).read() as session:
         principal = access.principal_for_token(session, settings.signing_key, token)
     request.state.token = token
+    ctx = audit_context.current.get()
+    if ctx is not None:
+        ctx.principal = principal
     return principal
 
 

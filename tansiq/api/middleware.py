@@ -8,6 +8,7 @@ import uuid
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tansiq.audit import context as audit_context
 from tansiq.errors import PROBLEM_MEDIA_TYPE, Problem
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -42,6 +43,11 @@ class HeadersMiddleware:
         rid = incoming if incoming and _SAFE_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
         is_api = scope["path"].startswith("/api/")
+        client = scope.get("client")
+        # Who is acting and from where, for the audit trail of whatever this request changes.
+        audit_context.current.set(
+            audit_context.RequestContext(request_id=rid, client=client[0] if client else None)
+        )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

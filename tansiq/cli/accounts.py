@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 
 import typer
@@ -12,6 +13,7 @@ from tansiq.access import service
 from tansiq.access.directory import Directory
 from tansiq.access.models import AgencyKind, Role, User
 from tansiq.access.schemas import AgencyCreate, UserCreate, UserUpdate
+from tansiq.audit import context as audit_context
 from tansiq.config import Settings
 from tansiq.errors import Problem
 from tansiq.store.db import Store
@@ -22,6 +24,8 @@ console = Console()
 
 
 def _store() -> Store:
+    # Changes made from the server's shell are audited as the operating-system user who ran them.
+    audit_context.current.set(audit_context.RequestContext(client=f"cli:{getpass.getuser()}"))
     return Store(Settings().effective_database_url)
 
 

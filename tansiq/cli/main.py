@@ -9,7 +9,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from tansiq.cli import accounts, analytics
+from tansiq.cli import accounts, analytics, audit
 from tansiq.config import Settings
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(accounts.users, name="user")
 app.add_typer(accounts.agencies, name="agency")
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(audit.app, name="audit")
 console = Console()
 
 

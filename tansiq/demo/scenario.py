@@ -11,7 +11,8 @@ import logging
 import math
 import random
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from tansiq.access.models import Agency, Role, User
 from tansiq.access.policy import Principal
 from tansiq.access.service import principal_of
+from tansiq.audit.context import acting_as
 from tansiq.demo.accounts import demo_username
 from tansiq.demo.places import AREAS, DESCRIPTIONS
 from tansiq.errors import Problem
@@ -29,6 +31,7 @@ from tansiq.incidents.models import Incident, IncidentCreate
 from tansiq.reference.models import IncidentType
 from tansiq.store.base import utcnow
 from tansiq.store.db import Store
+from tansiq.store.uow import UnitOfWork
 from tansiq.units import assignments
 from tansiq.units import service as units
 from tansiq.units.models import Assignment, PositionReport, Unit, UnitStatus
@@ -84,6 +87,12 @@ class Scenario:
                 self._dispatchers[agency_id] = principal_of(user)
         return self._dispatchers[agency_id]
 
+    @contextmanager
+    def _acting(self, store: Store, who: Principal) -> Iterator[UnitOfWork]:
+        """A unit of work audited as the demo dispatcher it acts for."""
+        with acting_as(who, client="demo-scenario"), store.write() as uow:
+            yield uow
+
     def tick(self, store: Store) -> None:
         self._move_units(store)
         self._work_incidents(store)
@@ -111,7 +120,7 @@ class Scenario:
                 lat = unit.lat + (incident.lat - unit.lat) * step
                 lon = unit.lon + (incident.lon - unit.lon) * step
             try:
-                with store.write() as uow:
+                with self._acting(store, who) as uow:
                     units.report_position(
                         uow,
                         who,
@@ -127,7 +136,7 @@ class Scenario:
         self, store: Store, who: Principal, unit: Unit, incident: Incident, lat: float, lon: float
     ) -> None:
         arrived = _distance_m(lat, lon, incident.lat, incident.lon) < 60
-        with store.write() as uow:
+        with self._acting(store, who) as uow:
             if unit.status == UnitStatus.DISPATCHED:
                 units.report_status(uow, who, unit.id, UnitStatus.EN_ROUTE)
             elif arrived and unit.status == UnitStatus.EN_ROUTE:
@@ -152,7 +161,7 @@ class Scenario:
         for incident in active:
             who = self._dispatcher(store, incident.agency_id)
             try:
-                with store.write() as uow:
+                with self._acting(store, who) as uow:
                     current = incidents.get_visible(uow.session, who, incident.id, lock=True)
                     status = IncidentStatus(current.status)
                     if status in (IncidentStatus.REPORTED, IncidentStatus.ACKNOWLEDGED):
@@ -223,5 +232,5 @@ class Scenario:
             description=self.rng.choice(DESCRIPTIONS[code]).format(area=area_ar),
             share_with=["joint_ops_room"] if who.agency_id != joint else [],
         )
-        with store.write() as uow:
+        with self._acting(store, who) as uow:
             incidents.create(uow, who, body)

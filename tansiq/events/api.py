@@ -23,6 +23,7 @@ from tansiq.access.policy import Principal
 from tansiq.access.security import CHALLENGE, decode_token
 from tansiq.api.deps import StoreDep, Who
 from tansiq.api.middleware import request_id_of
+from tansiq.audit.writer import DeliveryAuditor
 from tansiq.config import Settings
 from tansiq.errors import PROBLEM_MEDIA_TYPE, Problem
 from tansiq.events import log
@@ -168,6 +169,7 @@ async def feed_websocket(
         await websocket.close(code=1008)
         return
     hub: FeedHub = state.hub
+    auditor: DeliveryAuditor = state.auditor
     last_sent = after
     try:
         await websocket.accept()
@@ -176,6 +178,7 @@ async def feed_websocket(
             nonlocal last_sent
             await websocket.send({"type": "websocket.send", "text": event.wire()})
             last_sent = event.seq
+            auditor.delivered(who, event)
 
         async def drain_client() -> None:
             while (await websocket.receive())["type"] != "websocket.disconnect":
@@ -224,6 +227,7 @@ async def feed_sse(
     state = request.app.state
     who, expires, sub, after, until = await _open(state, request.headers, since, ticket)
     hub: FeedHub = state.hub
+    auditor: DeliveryAuditor = state.auditor
 
     async def stream() -> AsyncIterator[bytes]:
         queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=1024)
@@ -233,6 +237,7 @@ async def feed_sse(
             nonlocal last_sent
             await queue.put(event.sse())
             last_sent = event.seq
+            auditor.delivered(who, event)
 
         async def idle() -> None:
             await queue.put(b": keep-alive\n\n")

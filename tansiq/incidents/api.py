@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tansiq.access.directory import Directory
 from tansiq.api.deps import IdempotencyKey, IfMatch, SettingsDep, StoreDep, Who, etag
 from tansiq.api.idempotency import run_once
+from tansiq.audit.service import record_reads
 from tansiq.errors import Problem
 from tansiq.incidents import search as finder
 from tansiq.incidents import service
@@ -117,9 +118,13 @@ def list_incidents(
         rows, next_cursor = finder.search(
             session, who, filters, limit=min(limit, settings.page_size_max), cursor=cursor
         )
-        return IncidentPage(
+        page = IncidentPage(
             items=service.to_read(session, rows, Directory(session)), next_cursor=next_cursor
         )
+    record_reads(
+        store, "incidents.search_hit", "incidents", [(i.id, i.classification) for i in rows]
+    )
+    return page
 
 
 @router.get("/count")
@@ -132,7 +137,9 @@ def count_incidents(who: Who, store: StoreDep, filters: Filters) -> dict[str, in
 @router.get("/{incident_id}", response_model=IncidentRead)
 def get_incident(incident_id: int, who: Who, store: StoreDep, response: Response) -> IncidentRead:
     with store.read() as session:
-        body = service.read_one(session, service.get_visible(session, who, incident_id))
+        incident = service.get_visible(session, who, incident_id)
+        body = service.read_one(session, incident)
+    record_reads(store, "incidents.read", "incidents", [(incident.id, incident.classification)])
     response.headers["ETag"] = etag(body.version)
     return body
 
@@ -174,7 +181,10 @@ def transition(
 @router.get("/{incident_id}/timeline", response_model=list[TimelineRead])
 def timeline(incident_id: int, who: Who, store: StoreDep) -> list[TimelineRead]:
     with store.read() as session:
-        return service.timeline(session, who, incident_id)
+        entries = service.timeline(session, who, incident_id)
+        classification = service.get_visible(session, who, incident_id).classification
+    record_reads(store, "incidents.read", "incidents", [(incident_id, classification)])
+    return entries
 
 
 @router.post("/{incident_id}/notes", response_model=TimelineRead, status_code=201)
@@ -200,7 +210,10 @@ def unshare(incident_id: int, agency: str, who: Who, store: StoreDep) -> Inciden
 @router.get("/{incident_id}/assignments", response_model=list[AssignmentRead])
 def list_assignments(incident_id: int, who: Who, store: StoreDep) -> list[AssignmentRead]:
     with store.read() as session:
-        return assignments.for_incident(session, who, incident_id)
+        rows = assignments.for_incident(session, who, incident_id)
+        classification = service.get_visible(session, who, incident_id).classification
+    record_reads(store, "incidents.read", "incidents", [(incident_id, classification)])
+    return rows
 
 
 @router.post("/{incident_id}/assignments", response_model=AssignmentRead, status_code=201)

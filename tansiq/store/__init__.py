@@ -1,6 +1,5 @@
-"""Storage: engines, sessions, the schema's base types and Alembic migrations."""
+"""Storage: engines, sessions, the schema's base types and Alembic migrations.
 
-from tansiq.store.base import Base
-from tansiq.store.db import Store
-
-__all__ = ["Base", "Store"]
+Import from the modules (`tansiq.store.db`, `tansiq.store.base`): this package imports nothing,
+so table modules can depend on `store.base` without pulling in the engine and its listeners.
+"""

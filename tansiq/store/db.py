@@ -17,6 +17,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from tansiq.audit import recorder as audit_recorder
+
 if TYPE_CHECKING:
     from tansiq.events.bus import EventBus
     from tansiq.store.uow import UnitOfWork
@@ -66,6 +68,8 @@ class Store:
             self._write_lock = None
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._writes = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=True)
+        # Every row a unit of work writes is queued for the audit trail as it is flushed.
+        event.listen(self._writes, "after_flush", audit_recorder.capture)
 
     @property
     def dialect(self) -> str:

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, insert, select
 
+from tansiq.audit.models import GENESIS, AuditHead
 from tansiq.events.models import EventHead
 
 
@@ -26,3 +27,5 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as conn:
         if conn.execute(select(EventHead.id)).first() is None:
             conn.execute(insert(EventHead).values(id=1, seq=0))
+        if conn.execute(select(AuditHead.id)).first() is None:
+            conn.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))

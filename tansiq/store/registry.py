@@ -2,11 +2,20 @@
 
 from tansiq.access import models as access_models
 from tansiq.api import models as api_models
+from tansiq.audit import models as audit_models
 from tansiq.events import models as event_models
 from tansiq.incidents import models as incident_models
 from tansiq.reference import models as reference_models
 from tansiq.store.base import Base
 from tansiq.units import models as unit_models
 
-MODULES = (access_models, api_models, event_models, incident_models, reference_models, unit_models)
+MODULES = (
+    access_models,
+    api_models,
+    audit_models,
+    event_models,
+    incident_models,
+    reference_models,
+    unit_models,
+)
 metadata = Base.metadata

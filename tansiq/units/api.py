@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from tansiq.access.directory import Directory
 from tansiq.api.deps import IdempotencyKey, IfMatch, SettingsDep, StoreDep, Who, etag
 from tansiq.api.idempotency import run_once
+from tansiq.audit.service import record_reads
 from tansiq.units import service
 from tansiq.units.models import (
     PositionReport,
@@ -70,15 +71,19 @@ def list_units(
             limit=min(limit, settings.page_size_max),
             cursor=cursor,
         )
-        return UnitPage(
+        page = UnitPage(
             items=service.to_read(session, rows, Directory(session)), next_cursor=next_cursor
         )
+    record_reads(store, "units.search_hit", "units", [(u.id, u.classification) for u in rows])
+    return page
 
 
 @router.get("/{unit_id}", response_model=UnitRead)
 def get_unit(unit_id: int, who: Who, store: StoreDep, response: Response) -> UnitRead:
     with store.read() as session:
-        body = service.read_one(session, service.get_visible(session, who, unit_id))
+        unit = service.get_visible(session, who, unit_id)
+        body = service.read_one(session, unit)
+    record_reads(store, "units.read", "units", [(unit.id, unit.classification)])
     response.headers["ETag"] = etag(body.version)
     return body
 
