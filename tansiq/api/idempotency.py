@@ -9,6 +9,7 @@ one 409.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -52,7 +53,7 @@ def run_once(
         session.flush()
         record = None
     if record is not None:
-        if record.request_hash != digest or record.route != route:
+        if not hmac.compare_digest(record.request_hash, digest) or record.route != route:
             raise Problem(422, "idempotency_key_reused")
         return record.status_code, record.body, True
     status, body = create()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 
@@ -11,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tansiq.audit import context as audit_context
 from tansiq.errors import PROBLEM_MEDIA_TYPE, Problem
 
+logger = logging.getLogger("tansiq.api")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -49,8 +51,12 @@ class HeadersMiddleware:
             audit_context.RequestContext(request_id=rid, client=client[0] if client else None)
         )
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", rid.encode()))
                 headers.extend(SECURITY_HEADERS)
@@ -60,7 +66,21 @@ class HeadersMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Caught here, inside this middleware, so even a 500 carries the request id and
+            # the security headers, and says nothing about the internals.
+            logger.exception("unhandled error, request id %s", rid)
+            if started or scope["type"] != "http":
+                raise
+            payload = orjson.dumps(Problem(500, "internal_error").body(rid, scope.get("path")))
+            await send_with_headers({
+                "type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                            (b"content-length", str(len(payload)).encode())],
+            })
+            await send_with_headers({"type": "http.response.body", "body": payload})
 
 
 class BodyLimitMiddleware:

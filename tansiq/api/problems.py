@@ -57,8 +57,3 @@ def install(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
         )
         return problem_response(request, problem)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error, request id %s", request_id_of(request.scope))
-        return problem_response(request, Problem(500, "internal_error"))
