@@ -317,15 +317,12 @@ class Matrix:
         random.Random(f"access-matrix {action}").shuffle(order)
         may = [r for r in ROLES if NEEDS[action] in MAY[r]]
         may_not = [r for r in ROLES if r not in may]
-        cases = []
+        cases: list[tuple[Actor, Record]] = []
         for k, index in enumerate(order):
             agency, clearance, template = combos[index]
+            roles = [may[k % len(may)]]
             if may_not and k % 3 == 0:
-                roles = (may[k % len(may)], may_not[k // 3 % len(may_not)])
-            elif may_not:
-                roles = (may[k % len(may)],)
-            else:
-                roles = (may[k % len(may)],)
+                roles.append(may_not[k // 3 % len(may_not)])
             cases += [(self._actor(role, agency, clearance), template) for role in roles]
         return cases
 
@@ -429,17 +426,17 @@ class Matrix:
         started = time.perf_counter()
         plan: list[tuple[Actor, Record | None, str, str]] = []
         for action in MUTATIONS:
-            for actor, t in self.design(action):
+            for actor, template in self.design(action):
                 want = expected(
                     action,
                     actor.role,
                     actor.agency,
                     actor.clearance,
                     OWNER,
-                    t.classification,
-                    t.shares,
+                    template.classification,
+                    template.shares,
                 )
-                plan.append((actor, t, action, want))
+                plan.append((actor, template, action, want))
             for role in ROLES:  # and on a record that does not exist
                 actor = self._actor(role, OWNER, "secret")
                 plan.append(
@@ -472,41 +469,45 @@ class Matrix:
             )
         )
         targets: dict[tuple[Actor, int, str], tuple[Record, Record | None]] = {}
-        for (a, t, act), record in zip(succeed, own, strict=True):
-            unit = next(own_units) if act == "assign" else None
-            targets[(a, t.id, act)] = (record, unit)
-            self.records.append(record)
-            if unit is not None:
-                self.records.append(unit)
+        for (a, shared, act), incident in zip(succeed, own, strict=True):
+            own_unit = next(own_units) if act == "assign" else None
+            targets[(a, shared.id, act)] = (incident, own_unit)
+            self.records.append(incident)
+            if own_unit is not None:
+                self.records.append(own_unit)
         self.seconds["of which mutation targets"] = time.perf_counter() - started
-        aims = []
+        aims: list[tuple[Record | None, Record]] = []
         for actor, t, action, _ in plan:
-            record, unit = targets.get((actor, t.id, action), (t, None)) if t else (None, None)
-            aims.append((record, unit or self.spares[actor.agency]))
+            aim: tuple[Record | None, Record | None] = (None, None)
+            if t is not None:
+                aim = targets.get((actor, t.id, action), (t, None))
+            aims.append((aim[0], aim[1] or self.spares[actor.agency]))
         # Refused cases change nothing and permitted ones touch only their own records, so the
         # cases may run side by side.
         answers = self._send(
             [
-                _mutate(action, actor, record.id if record else MISSING_ID, unit.id)
-                for (actor, _, action, _), (record, unit) in zip(plan, aims, strict=True)
+                _mutate(action, actor, target.id if target else MISSING_ID, spare_or_own.id)
+                for (actor, _, action, _), (target, spare_or_own) in zip(plan, aims, strict=True)
             ]
         )
         for (actor, t, action, _), r in zip(plan, answers, strict=True):
             if t is None:
                 self.baseline[(action, actor.role)] = _shape(r)
-        for (actor, t, action, want), (record, unit), r in zip(plan, aims, answers, strict=True):
-            incident_id = record.id if record else MISSING_ID
-            got, shows_more = self._judge(action, actor, r, record)
+        for (actor, t, action, want), (target, spare_or_own), r in zip(
+            plan, aims, answers, strict=True
+        ):
+            incident_id = target.id if target else MISSING_ID
+            got, shows_more = self._judge(action, actor, r, target)
             if got == OK:
-                got = _check_success(action, r, incident_id, unit.id) or OK
+                got = _check_success(action, r, incident_id, spare_or_own.id) or OK
             name = f"{action} {actor.label} -> {t.name if t else 'missing'}"
             key = None
             if t is not None:
                 c, s = t.name.split("/")
                 key = (actor.role, actor.agency, actor.clearance, c, s, action)
             self.grade("mutations", key, name, want, got, _brief(r), shows_more=shows_more)
-            if want == OK and record is not None:
-                _apply(action, record, unit)
+            if want == OK and target is not None:
+                _apply(action, target, spare_or_own)
         self.marker2 = self._marker("marker 2")
 
     # --- phase 4: the whole run through the feed, and the state it left ---
@@ -545,7 +546,7 @@ class Matrix:
                 have["shared_with"] = sorted(have["shared_with"])
             self.grade("state", None, f"state of incident {record.name}", str(want), str(have))
         for agency in AGENCIES:
-            units = {
+            statuses = {
                 u["id"]: u["status"]
                 for u in self.http.get(
                     "/api/v1/units",
@@ -555,13 +556,17 @@ class Matrix:
             }
             for record in self.records:
                 if record.kind == "unit" and record.owner == agency:
-                    want = (
+                    status = (
                         "dispatched"
                         if "unit.status" in [e[0] for e in record.events]
                         else "available"
                     )
                     self.grade(
-                        "state", None, f"state of {record.name}", want, str(units.get(record.id))
+                        "state",
+                        None,
+                        f"state of {record.name}",
+                        status,
+                        str(statuses.get(record.id)),
                     )
         for actor in self.watchers:
             visible = {

@@ -276,7 +276,7 @@ def create_units(
     from tansiq.units import service
     from tansiq.units.models import UnitCreate
 
-    made = []
+    made: list[Record] = []
     with store.write() as uow:
         for name, agency in wanted:
             callsign = f"MX-{len(made):04d}-{agency[:4].upper()}-{time.monotonic_ns() % 10**6}"
