@@ -118,12 +118,13 @@ class Subscription:
     def __init__(self, server: str, actor: Actor, since: int | None = None) -> None:
         self.actor = actor
         query = "" if since is None else f"?since={since}"
+        # Entered as a context manager, and left in close(), as the client library asks.
         self.conn: ClientConnection = connect(
             f"ws://{server}/api/v1/feed{query}",
             additional_headers=actor.headers,
             open_timeout=20,
             max_size=None,
-        )
+        ).__enter__()
         self.messages: list[dict[str, Any]] = []
         self._arrived = threading.Condition()
         self._closed = False
@@ -160,7 +161,7 @@ class Subscription:
                 self._arrived.wait(left)
 
     def close(self) -> None:
-        self.conn.close()
+        self.conn.__exit__(None, None, None)
         self._thread.join(5)
 
 

@@ -1,11 +1,20 @@
 """The access matrix: roles x agencies x clearances x classifications x sharing x actions.
 
-Every user of 7 roles x 3 agencies (the owner, a partner the record may be shared with, an
-outsider) x 4 clearances meets every record of 4 classifications x 3 sharings (none, with the
-partner, with an agency no actor belongs to) through read, list, search, count, the live feed,
-feed replay, update, transition, assign and share, over HTTP against a live server, on SQLite and
-PostgreSQL. What each case must answer comes from the rule as `_matrix_spec` states it, not from
-the server's code. A leak is any answer that shows a user more than that rule allows.
+Users of 7 roles x 3 agencies (the owner, a partner records may be shared with, an outsider) x 4
+clearances meet records of 4 classifications x 3 sharings (none, with the partner, with an agency
+no actor belongs to), over HTTP against a live server, on SQLite and PostgreSQL:
+
+- list, search, the live feed and feed replay: every user against every record (the full
+  product, 1008 cases each);
+- read, count, update, transition, assign and share: every agency x clearance x classification
+  x sharing (144 combinations) with the roles taking turns, for changes both a role that may and,
+  for every third combination, one that may not (see `Matrix.design`);
+- then a whole run of changes watched through the feed (live and replayed over WebSocket and
+  SSE), and the state it leaves: refused changes leave no trace, permitted ones land.
+
+What each case must answer comes from the rule as `_matrix_spec` states it, not from the server's
+code. A leak is any answer that shows a user more than that rule allows, including a refusal that
+differs from the answer about a record that does not exist. Run with -s to see the counts.
 """
 
 from __future__ import annotations
