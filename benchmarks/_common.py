@@ -8,6 +8,7 @@ PostgreSQL schema, server process), also when a benchmark fails half-way.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import math
 import os
 import secrets
@@ -52,19 +53,35 @@ def free_port() -> int:
         return port
 
 
-def git_revision() -> str:
+def _git(*args: str) -> str:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+            ["git", *args],
             capture_output=True,
             text=True,
             timeout=5,
             check=False,
             cwd=Path(__file__).resolve().parent,
         )
-        return out.stdout.strip() or "?"
+        return out.stdout.strip()
     except OSError:
-        return "?"
+        return ""
+
+
+def git_revision() -> str:
+    return _git("rev-parse", "--short", "HEAD") or "?"
+
+
+def code_under_test() -> str:
+    """Which `tansiq` the server runs: the repository's tree (clean or with uncommitted edits)
+    or a copy put first on PYTHONPATH (how a pinned commit is measured while others edit)."""
+    spec = importlib.util.find_spec("tansiq")
+    origin = Path(spec.origin).resolve().parent if spec and spec.origin else None
+    repo_pkg = Path(__file__).resolve().parent.parent / "tansiq"
+    if origin != repo_pkg:
+        return "copy on PYTHONPATH"
+    dirty = _git("status", "--porcelain", "--", str(repo_pkg))
+    return "working tree, uncommitted changes" if dirty else "working tree, clean"
 
 
 @dataclass
@@ -87,6 +104,9 @@ def _tansiq(env: dict[str, str], *args: str, timeout: float = 120) -> None:
         check=True,
         timeout=timeout,
         stdout=subprocess.DEVNULL,
+        # `-m` puts the working directory first on sys.path; run from the data directory so
+        # the `tansiq` imported is the installed one or the copy on PYTHONPATH.
+        cwd=env["TANSIQ_DATA_DIR"],
     )
 
 
@@ -161,6 +181,7 @@ def serve(db: Database, startup_timeout: float = 60) -> Iterator[Server]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tansiq", "serve", "--port", str(port)],
         env=db.env,
+        cwd=db.data_dir,
         stdout=log,
         stderr=subprocess.STDOUT,
     )

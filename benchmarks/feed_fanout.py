@@ -47,6 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (
     BENCH_USER,
     DEFAULT_LOG_LEVEL,
+    code_under_test,
     database,
     git_revision,
     login,
@@ -570,7 +571,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 time.sleep(1.0)  # let the server's queues empty before the next run
             results.append(_median(runs))
 
-    meta = {"revision": git_revision(), "cpus": os.cpu_count(), "server_log_level": args.log_level}
+    meta = {
+        "revision": git_revision(),
+        "code": code_under_test(),
+        "cpus": os.cpu_count(),
+        "server_log_level": args.log_level,
+    }
     if args.sweep:
         for r in results:
             print(json.dumps(r), flush=True)

@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (
     BENCH_USER,
     DEFAULT_LOG_LEVEL,
+    code_under_test,
     database,
     git_revision,
     login,
@@ -303,6 +304,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         # Other work on the machine shares the two cores; record how busy it was at the end.
         "loadavg_1m": round(os.getloadavg()[0], 2),
         "revision": git_revision(),
+        "code": code_under_test(),
         "cpus": os.cpu_count(),
     }
     print(json.dumps(summary), flush=True)
