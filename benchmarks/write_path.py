@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             store.dispose()
 
     def med(kind: str, key: str) -> float:
-        return round(statistics.median(r[kind][key] for r in rounds), 2)
+        return round(float(statistics.median(float(r[kind][key]) for r in rounds)), 2)
 
     summary = {
         "db": args.db,
