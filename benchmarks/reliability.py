@@ -36,7 +36,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The repository root, for the helpers in tests/reliability; appended, so a copy of `tansiq`
+# put first on PYTHONPATH (a pinned commit) is the one imported here and by the server.
+sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from tests.reliability._crash import (
     Ledger,
