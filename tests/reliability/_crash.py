@@ -60,8 +60,8 @@ class UnitEntry:
     id: int
     owner: str
     busy_with: int | None = None  # incident holding it, as last acknowledged
-    position: tuple[float, float] | None = None
-    pending_position: tuple[float, float] | None = None
+    position: tuple[float | None, float | None] | None = None
+    pending_position: tuple[float | None, float | None] | None = None
 
 
 @dataclass

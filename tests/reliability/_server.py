@@ -150,11 +150,11 @@ def add_people(db: Database, specs: list[tuple[str, str, str, str]]) -> list[Per
             ]
     finally:
         store.dispose()
-    for username, user_id, role, agency, agency_id, clearance in created:
+    for name, user_id, user_role, code, agency_id, level in created:
         token, _ = issue_token(
             SECRET, user_id=user_id, token_version=0, lifetime=timedelta(hours=6)
         )
-        people.append(Person(username, user_id, role, agency, agency_id, clearance, token))
+        people.append(Person(name, user_id, user_role, code, agency_id, level, token))
     return people
 
 
