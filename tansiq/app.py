@@ -48,7 +48,6 @@ def create_app(
         auditor = DeliveryAuditor(store)
         app.state.settings, app.state.store, app.state.hub = settings, store, hub
         app.state.auditor = auditor
-        await auditor.start()
         await hub.start()
         stoppers = [await start(app) for start in background or []]
         try:
@@ -57,7 +56,6 @@ def create_app(
             for stop in stoppers:
                 await stop()
             await hub.stop()
-            await auditor.stop()
             store.dispose()
 
     app = FastAPI(

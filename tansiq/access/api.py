@@ -27,11 +27,12 @@ from tansiq.access.schemas import (
 )
 from tansiq.access.security import CHALLENGE, TokenClaims, decode_token
 from tansiq.api.deps import SettingsDep, StoreDep, Who, token_claims
+from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit import context as audit_context
 from tansiq.config import Settings
 from tansiq.errors import Problem, not_found
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 
 @router.post("/auth/token", response_model=TokenResponse, tags=["auth"])
@@ -46,13 +47,14 @@ def login(
     Failed attempts are counted per account and per client address; past the limit both are
     locked for a while (429 with Retry-After). Every attempt is audited."""
     client = request.client.host if request.client else None
-    name = form.username[:64]
+    # NUL cannot be stored on PostgreSQL: such a name is simply not a user.
+    name = form.username.replace("\x00", "\ufffd")[:64]
     with store.read() as session:
         throttle.check(session, name, client)
     ctx = audit_context.get()
     try:
         with store.write() as uow:
-            user = service.authenticate(uow, form.username, form.password)
+            user = service.authenticate(uow, name, form.password)
             ctx.principal = service.principal_of(user)
             throttle.succeeded(uow.session, name)
             uow.audit("auth.login", record_type="users", record_id=user.id)

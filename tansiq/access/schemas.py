@@ -5,18 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from tansiq.access.models import AgencyKind, Role
+from tansiq.schemas import StrictModel
 
 Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{1,63}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ClearanceName = Literal["public", "restricted", "confidential", "secret"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class TokenResponse(BaseModel):
@@ -27,11 +24,11 @@ class TokenResponse(BaseModel):
     refresh_expires_in: int
 
 
-class RefreshRequest(_Strict):
+class RefreshRequest(StrictModel):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
-class LogoutRequest(_Strict):
+class LogoutRequest(StrictModel):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
 
 
@@ -50,7 +47,7 @@ class Me(BaseModel):
     permissions: list[str]
 
 
-class UserCreate(_Strict):
+class UserCreate(StrictModel):
     username: Username
     password: Annotated[str, StringConstraints(min_length=10, max_length=256)]
     display_name: Annotated[str, StringConstraints(max_length=200)] = ""
@@ -60,7 +57,7 @@ class UserCreate(_Strict):
     language: Literal["ar", "en"] = "ar"
 
 
-class UserUpdate(_Strict):
+class UserUpdate(StrictModel):
     display_name: Annotated[str, StringConstraints(max_length=200)] | None = None
     role: Role | None = None
     agency: Code | None = None
@@ -81,14 +78,14 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
-class AgencyCreate(_Strict):
+class AgencyCreate(StrictModel):
     code: Code
     name_en: Name
     name_ar: Name
     kind: AgencyKind = AgencyKind.SECTOR
 
 
-class AgencyUpdate(_Strict):
+class AgencyUpdate(StrictModel):
     name_en: Name | None = None
     name_ar: Name | None = None
     kind: AgencyKind | None = None
@@ -103,5 +100,5 @@ class AgencyRead(BaseModel):
     active: bool
 
 
-class LanguagePreference(_Strict):
+class LanguagePreference(StrictModel):
     language: Literal["ar", "en"] = Field(description="The console's language for this user")

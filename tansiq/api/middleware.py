@@ -52,6 +52,12 @@ class HeadersMiddleware:
         )
 
         started = False
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
+            # NUL cannot be stored or compared on PostgreSQL; refuse it wherever it arrives.
+            if scope["type"] == "http":
+                payload = orjson.dumps(Problem(400, "nul_character").body(rid, None))
+                await send_with_headers_start(send, rid, is_api, 400, payload)
+            return
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
@@ -75,12 +81,31 @@ class HeadersMiddleware:
             if started or scope["type"] != "http":
                 raise
             payload = orjson.dumps(Problem(500, "internal_error").body(rid, scope.get("path")))
-            await send_with_headers({
-                "type": "http.response.start", "status": 500,
-                "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                            (b"content-length", str(len(payload)).encode())],
-            })
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                        (b"content-length", str(len(payload)).encode()),
+                    ],
+                }
+            )
             await send_with_headers({"type": "http.response.body", "body": payload})
+
+
+async def send_with_headers_start(
+    send: Send, rid: str, is_api: bool, status: int, payload: bytes
+) -> None:
+    headers = [
+        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+        (b"content-length", str(len(payload)).encode()),
+        (b"x-request-id", rid.encode()),
+        *SECURITY_HEADERS,
+        *(API_HEADERS if is_api else []),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
 
 
 class BodyLimitMiddleware:

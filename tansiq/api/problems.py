@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tansiq.api.middleware import request_id_of
@@ -15,6 +16,46 @@ from tansiq.errors import PROBLEM_MEDIA_TYPE, Problem
 from tansiq.i18n.catalogue import catalogue, message
 
 logger = logging.getLogger("tansiq.api")
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    type: str
+    msg: str
+    msg_ar: str
+
+
+class ProblemBody(BaseModel):
+    """RFC 9457 problem details with a stable code and Arabic text beside the English."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    title_ar: str
+    detail_ar: str
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+_PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemBody"}}}
+# Every API route may answer these; declaring 422 also replaces FastAPI's default shape for it.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemBody, "description": description, "content": _PROBLEM_CONTENT}
+    for status, description in (
+        (400, "Bad request (cursor, bbox, time range, If-Match, JSON)"),
+        (401, "Not signed in, or the token is invalid, expired or revoked"),
+        (403, "The role may not do this"),
+        (404, "Not found, or not visible to the caller"),
+        (409, "Conflict with the current state"),
+        (412, "The record changed since the caller read it"),
+        (413, "Request body too large"),
+        (422, "Validation failed"),
+        (429, "Too many failed sign-ins"),
+    )
+}
 
 
 def problem_response(request: Request, problem: Problem) -> JSONResponse:

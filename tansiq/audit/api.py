@@ -13,11 +13,12 @@ from fastapi.responses import StreamingResponse
 from tansiq.access.policy import Permission
 from tansiq.access.service import require
 from tansiq.api.deps import StoreDep, Who
+from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit import service
 from tansiq.audit.verify import anchor, verify_chain
 from tansiq.errors import Problem
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
 
 
 def _filters(

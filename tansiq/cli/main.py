@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+from typing import Any
 
 import typer
 import uvicorn
@@ -78,7 +81,7 @@ def run_server(
     )
     application = create_app(settings, background=background)  # type: ignore[arg-type]
     console.print(f"Serving on [bold]http://{host}:{port}[/] — Ctrl-C stops.")
-    uvicorn.run(
+    config = uvicorn.Config(
         application,
         host=host,
         port=port,
@@ -86,8 +89,30 @@ def run_server(
         proxy_headers=False,
         server_header=False,
         ws_max_size=65536,
+        # Feed messages are small JSON sent to many subscribers: compressing each one for each
+        # subscriber cost about a fifth of the fan-out CPU in docs/benchmarks.md.
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,
     )
+    # uvicorn re-raises the Ctrl-C it handled once shutdown is complete; a clean stop exits 0.
+    with contextlib.suppress(KeyboardInterrupt):
+        FeedAwareServer(config, application).run()
+
+
+class FeedAwareServer(uvicorn.Server):
+    """Tells open feeds the server is stopping (feed.closed, server_shutdown) before uvicorn
+    closes their connections, so clients know to reconnect with since= rather than guess."""
+
+    def __init__(self, config: uvicorn.Config, application: Any) -> None:
+        super().__init__(config)
+        self.application = application
+
+    async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        hub = getattr(self.application.state, "hub", None)
+        if hub is not None:
+            hub.close_all("server_shutdown")
+            await asyncio.sleep(0.3)  # let each connection send its closing message
+        await super().shutdown(sockets)
 
 
 if __name__ == "__main__":  # pragma: no cover

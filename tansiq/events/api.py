@@ -23,6 +23,7 @@ from tansiq.access.policy import Principal
 from tansiq.access.security import CHALLENGE, decode_token
 from tansiq.api.deps import StoreDep, Who
 from tansiq.api.middleware import request_id_of
+from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit.writer import DeliveryAuditor
 from tansiq.config import Settings
 from tansiq.errors import PROBLEM_MEDIA_TYPE, Problem
@@ -31,7 +32,7 @@ from tansiq.events.hub import FeedHub, Subscriber
 from tansiq.events.types import Event
 from tansiq.store.db import Store
 
-router = APIRouter(prefix="/api/v1/feed", tags=["feed"])
+router = APIRouter(prefix="/api/v1/feed", tags=["feed"], responses=PROBLEM_RESPONSES)
 HEARTBEAT_S = 15.0
 CLOSE_GRACE_S = 2.0
 CLOSE_CODES = {
@@ -102,14 +103,19 @@ async def _pump(
     batch: int,
     deadline: datetime,
     emit: Callable[[Event], Awaitable[None]],
+    auditor: DeliveryAuditor,
     idle: Callable[[], Awaitable[None]] | None = None,
 ) -> str:
-    """Send the replay, then live events, until the subscriber is closed; returns why it ended."""
+    """Send the replay, then live events, until the subscriber is closed; returns why it ended.
+
+    Deliveries of classified events are recorded before they are sent, so a crash can never
+    leave a delivery without its audit entry."""
     last = after
     while last < until:
         events = await asyncio.to_thread(_replay_batch, store, who, last, until, batch)
         if not events:
             break
+        await auditor.record(who, events)
         for event in events:
             await emit(event)
         last = events[-1].seq
@@ -118,11 +124,13 @@ async def _pump(
         if remaining <= 0:
             return "token_expired"
         try:
-            events = await asyncio.wait_for(sub.next_batch(), min(remaining, HEARTBEAT_S))
+            async with asyncio.timeout(min(remaining, HEARTBEAT_S)):
+                events = await sub.next_batch()
         except TimeoutError:
             if idle is not None:
                 await idle()
             continue
+        await auditor.record(who, events)
         for event in events:
             await emit(event)
         if sub.closed and not events:
@@ -178,7 +186,6 @@ async def feed_websocket(
             nonlocal last_sent
             await websocket.send({"type": "websocket.send", "text": event.wire()})
             last_sent = event.seq
-            auditor.delivered(who, event)
 
         async def drain_client() -> None:
             while (await websocket.receive())["type"] != "websocket.disconnect":
@@ -186,7 +193,15 @@ async def feed_websocket(
 
         pump = asyncio.create_task(
             _pump(
-                state.store, who, sub, after, until, state.settings.feed_replay_batch, expires, emit
+                state.store,
+                who,
+                sub,
+                after,
+                until,
+                state.settings.feed_replay_batch,
+                expires,
+                emit,
+                auditor,
             )
         )
         reader = asyncio.create_task(drain_client())
@@ -205,8 +220,8 @@ async def feed_websocket(
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 await pump
-    except (WebSocketDisconnect, RuntimeError):
-        pass
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass  # the client went away (or the server is stopping) during the handshake or a send
     finally:
         hub.unsubscribe(sub)
 
@@ -237,7 +252,6 @@ async def feed_sse(
             nonlocal last_sent
             await queue.put(event.sse())
             last_sent = event.seq
-            auditor.delivered(who, event)
 
         async def idle() -> None:
             await queue.put(b": keep-alive\n\n")
@@ -252,6 +266,7 @@ async def feed_sse(
                 state.settings.feed_replay_batch,
                 expires,
                 emit,
+                auditor,
                 idle,
             )
             message = _closing_message(reason, last_sent)

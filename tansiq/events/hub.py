@@ -125,8 +125,11 @@ class FeedHub:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        self.close_all("server_shutdown")
+
+    def close_all(self, code: str) -> None:
         for sub in list(self._subscribers):
-            sub.close("server_shutdown")
+            sub.close(code)
 
     def subscribe(self, principal: Principal, floor: int, max_queue: int) -> tuple[Subscriber, int]:
         """Register a subscriber; returns it and the head up to which the caller must replay."""

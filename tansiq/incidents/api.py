@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tansiq.access.directory import Directory
 from tansiq.api.deps import IdempotencyKey, IfMatch, SettingsDep, StoreDep, Who, etag
 from tansiq.api.idempotency import run_once
+from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit.service import record_reads
 from tansiq.errors import Problem
 from tansiq.incidents import search as finder
@@ -27,11 +28,12 @@ from tansiq.incidents.models import (
     TimelineRead,
     TransitionRequest,
 )
+from tansiq.schemas import RecordId
 from tansiq.units import assignments
 from tansiq.units import service as unit_service
 from tansiq.units.models import Assignment, AssignmentRead, AssignRequest, Unit
 
-router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=PROBLEM_RESPONSES)
 
 
 def _filters(
@@ -135,7 +137,9 @@ def count_incidents(who: Who, store: StoreDep, filters: Filters) -> dict[str, in
 
 
 @router.get("/{incident_id}", response_model=IncidentRead)
-def get_incident(incident_id: int, who: Who, store: StoreDep, response: Response) -> IncidentRead:
+def get_incident(
+    incident_id: RecordId, who: Who, store: StoreDep, response: Response
+) -> IncidentRead:
     with store.read() as session:
         incident = service.get_visible(session, who, incident_id)
         body = service.read_one(session, incident)
@@ -146,7 +150,7 @@ def get_incident(incident_id: int, who: Who, store: StoreDep, response: Response
 
 @router.patch("/{incident_id}", response_model=IncidentRead)
 def update_incident(
-    incident_id: int,
+    incident_id: RecordId,
     body: IncidentUpdate,
     who: Who,
     store: StoreDep,
@@ -163,7 +167,7 @@ def update_incident(
 
 @router.post("/{incident_id}/transitions", response_model=IncidentRead)
 def transition(
-    incident_id: int,
+    incident_id: RecordId,
     body: TransitionRequest,
     who: Who,
     store: StoreDep,
@@ -179,7 +183,7 @@ def transition(
 
 
 @router.get("/{incident_id}/timeline", response_model=list[TimelineRead])
-def timeline(incident_id: int, who: Who, store: StoreDep) -> list[TimelineRead]:
+def timeline(incident_id: RecordId, who: Who, store: StoreDep) -> list[TimelineRead]:
     with store.read() as session:
         entries = service.timeline(session, who, incident_id)
         classification = service.get_visible(session, who, incident_id).classification
@@ -188,27 +192,27 @@ def timeline(incident_id: int, who: Who, store: StoreDep) -> list[TimelineRead]:
 
 
 @router.post("/{incident_id}/notes", response_model=TimelineRead, status_code=201)
-def add_note(incident_id: int, body: NoteCreate, who: Who, store: StoreDep) -> TimelineRead:
+def add_note(incident_id: RecordId, body: NoteCreate, who: Who, store: StoreDep) -> TimelineRead:
     with store.write() as uow:
         entry = service.add_note(uow, who, incident_id, body.text)
         return service.timeline_read(entry, Directory(uow.session))
 
 
 @router.post("/{incident_id}/shares", response_model=IncidentRead)
-def share(incident_id: int, body: ShareRequest, who: Who, store: StoreDep) -> IncidentRead:
+def share(incident_id: RecordId, body: ShareRequest, who: Who, store: StoreDep) -> IncidentRead:
     """Share with other agencies (owning agency only)."""
     with store.write() as uow:
         return service.read_one(uow.session, service.share(uow, who, incident_id, body.agencies))
 
 
 @router.delete("/{incident_id}/shares/{agency}", response_model=IncidentRead)
-def unshare(incident_id: int, agency: str, who: Who, store: StoreDep) -> IncidentRead:
+def unshare(incident_id: RecordId, agency: str, who: Who, store: StoreDep) -> IncidentRead:
     with store.write() as uow:
         return service.read_one(uow.session, service.unshare(uow, who, incident_id, agency))
 
 
 @router.get("/{incident_id}/assignments", response_model=list[AssignmentRead])
-def list_assignments(incident_id: int, who: Who, store: StoreDep) -> list[AssignmentRead]:
+def list_assignments(incident_id: RecordId, who: Who, store: StoreDep) -> list[AssignmentRead]:
     with store.read() as session:
         rows = assignments.for_incident(session, who, incident_id)
         classification = service.get_visible(session, who, incident_id).classification
@@ -217,7 +221,7 @@ def list_assignments(incident_id: int, who: Who, store: StoreDep) -> list[Assign
 
 
 @router.post("/{incident_id}/assignments", response_model=AssignmentRead, status_code=201)
-def assign(incident_id: int, body: AssignRequest, who: Who, store: StoreDep) -> AssignmentRead:
+def assign(incident_id: RecordId, body: AssignRequest, who: Who, store: StoreDep) -> AssignmentRead:
     """Assign an available unit; a unit holds one active assignment at a time."""
     with store.write() as uow:
         a = assignments.assign(uow, who, incident_id, body.unit_id)
@@ -225,7 +229,9 @@ def assign(incident_id: int, body: AssignRequest, who: Who, store: StoreDep) -> 
 
 
 @router.post("/{incident_id}/assignments/{assignment_id}/release", response_model=AssignmentRead)
-def release(incident_id: int, assignment_id: int, who: Who, store: StoreDep) -> AssignmentRead:
+def release(
+    incident_id: RecordId, assignment_id: RecordId, who: Who, store: StoreDep
+) -> AssignmentRead:
     with store.write() as uow:
         a = assignments.release(uow, who, incident_id, assignment_id)
         return _assignment(uow.session, a)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tansiq.incidents.lifecycle import IncidentStatus
+from tansiq.schemas import StrictModel
 from tansiq.store.base import Base, utcnow
 
 ClassificationName = Annotated[str, Field(pattern="^(public|restricted|confidential|secret)$")]
@@ -80,11 +81,7 @@ class TimelineEntry(Base):
 # --- API schemas -------------------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class IncidentCreate(_Strict):
+class IncidentCreate(StrictModel):
     type: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     priority: Annotated[int, Field(ge=1, le=4)] | None = None
     lat: Lat
@@ -97,7 +94,7 @@ class IncidentCreate(_Strict):
     share_with: list[AgencyCode] = Field(default_factory=list, max_length=50)
 
 
-class IncidentUpdate(_Strict):
+class IncidentUpdate(StrictModel):
     type: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     priority: Annotated[int, Field(ge=1, le=4)] | None = None
     lat: Lat | None = None
@@ -108,16 +105,16 @@ class IncidentUpdate(_Strict):
     classification: ClassificationName | None = None
 
 
-class TransitionRequest(_Strict):
+class TransitionRequest(StrictModel):
     status: IncidentStatus
     note: Annotated[str, StringConstraints(max_length=4000)] | None = None
 
 
-class NoteCreate(_Strict):
+class NoteCreate(StrictModel):
     text: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 
 
-class ShareRequest(_Strict):
+class ShareRequest(StrictModel):
     agencies: list[AgencyCode] = Field(min_length=1, max_length=50)
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from tansiq.access.directory import Directory
 from tansiq.api.deps import StoreDep, Who
+from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.reference import service
 from tansiq.reference.schemas import (
     IncidentTypeCreate,
@@ -16,7 +17,7 @@ from tansiq.reference.schemas import (
     UnitTypeUpdate,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["reference"])
+router = APIRouter(prefix="/api/v1", tags=["reference"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/incident-types", response_model=list[IncidentTypeRead])

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
+
+from tansiq.schemas import StrictModel
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{1,63}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Capability = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class IncidentTypeCreate(_Strict):
+class IncidentTypeCreate(StrictModel):
     code: Code
     name_en: Name
     name_ar: Name
@@ -23,7 +21,7 @@ class IncidentTypeCreate(_Strict):
     default_priority: Annotated[int, Field(ge=1, le=4)] = 3
 
 
-class IncidentTypeUpdate(_Strict):
+class IncidentTypeUpdate(StrictModel):
     name_en: Name | None = None
     name_ar: Name | None = None
     lead_agency: Code | None = None
@@ -40,14 +38,14 @@ class IncidentTypeRead(BaseModel):
     active: bool
 
 
-class UnitTypeCreate(_Strict):
+class UnitTypeCreate(StrictModel):
     code: Code
     name_en: Name
     name_ar: Name
     capabilities: list[Capability] = Field(default_factory=list, max_length=32)
 
 
-class UnitTypeUpdate(_Strict):
+class UnitTypeUpdate(StrictModel):
     name_en: Name | None = None
     name_ar: Name | None = None
     capabilities: list[Capability] | None = Field(None, max_length=32)

@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 from tansiq.access.directory import Directory
 from tansiq.api.deps import IdempotencyKey, IfMatch, SettingsDep, StoreDep, Who, etag
 from tansiq.api.idempotency import run_once
+from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit.service import record_reads
+from tansiq.schemas import RecordId
 from tansiq.units import service
 from tansiq.units.models import (
     PositionReport,
@@ -22,7 +24,7 @@ from tansiq.units.models import (
     UnitUpdate,
 )
 
-router = APIRouter(prefix="/api/v1/units", tags=["units"])
+router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("", response_model=UnitRead, status_code=201)
@@ -79,7 +81,7 @@ def list_units(
 
 
 @router.get("/{unit_id}", response_model=UnitRead)
-def get_unit(unit_id: int, who: Who, store: StoreDep, response: Response) -> UnitRead:
+def get_unit(unit_id: RecordId, who: Who, store: StoreDep, response: Response) -> UnitRead:
     with store.read() as session:
         unit = service.get_visible(session, who, unit_id)
         body = service.read_one(session, unit)
@@ -90,7 +92,12 @@ def get_unit(unit_id: int, who: Who, store: StoreDep, response: Response) -> Uni
 
 @router.patch("/{unit_id}", response_model=UnitRead)
 def update_unit(
-    unit_id: int, body: UnitUpdate, who: Who, store: StoreDep, version: IfMatch, response: Response
+    unit_id: RecordId,
+    body: UnitUpdate,
+    who: Who,
+    store: StoreDep,
+    version: IfMatch,
+    response: Response,
 ) -> UnitRead:
     with store.write() as uow:
         result = service.read_one(uow.session, service.update(uow, who, unit_id, body, version))
@@ -100,7 +107,7 @@ def update_unit(
 
 @router.post("/{unit_id}/status", response_model=UnitRead)
 def report_status(
-    unit_id: int,
+    unit_id: RecordId,
     body: UnitStatusReport,
     who: Who,
     store: StoreDep,
@@ -118,7 +125,7 @@ def report_status(
 
 @router.post("/{unit_id}/position", status_code=202)
 def report_position(
-    unit_id: int, body: PositionReport, who: Who, store: StoreDep
+    unit_id: RecordId, body: PositionReport, who: Who, store: StoreDep
 ) -> dict[str, object]:
     """A position fix; an older fix arriving after a newer one is accepted and ignored."""
     with store.write() as uow:

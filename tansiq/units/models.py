@@ -6,11 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tansiq.incidents.models import AgencyCode, ClassificationName, Lat, Lon
+from tansiq.schemas import MAX_ID, StrictModel
 from tansiq.store.base import Base, utcnow
 
 
@@ -82,11 +83,7 @@ class Assignment(Base):
 # --- API schemas -------------------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class UnitCreate(_Strict):
+class UnitCreate(StrictModel):
     callsign: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     type: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     agency: AgencyCode | None = None
@@ -96,17 +93,17 @@ class UnitCreate(_Strict):
     lon: Lon | None = None
 
 
-class UnitUpdate(_Strict):
+class UnitUpdate(StrictModel):
     callsign: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     type: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     classification: ClassificationName | None = None
 
 
-class UnitStatusReport(_Strict):
+class UnitStatusReport(StrictModel):
     status: UnitStatus
 
 
-class PositionReport(_Strict):
+class PositionReport(StrictModel):
     lat: Lat
     lon: Lon
     at: datetime | None = Field(None, description="When the fix was taken; now if absent")
@@ -116,8 +113,8 @@ class PositionReport(_Strict):
     )
 
 
-class AssignRequest(_Strict):
-    unit_id: int = Field(ge=1)
+class AssignRequest(StrictModel):
+    unit_id: int = Field(ge=1, le=MAX_ID)
 
 
 class AssignmentRead(BaseModel):

@@ -63,3 +63,12 @@ def test_a_run_counts_cases_and_reports_what_breaks_the_contract(fuzz_schema):
     assert report.cases >= 1 and report.responses == report.cases
     assert not report.failed(), report.describe()
     assert report.summary()["server_errors"] == 0
+
+
+def test_every_operation_answers_as_documented_and_never_with_a_server_error(fuzz_schema):
+    from tests.security.fuzzing import run
+
+    report = run(fuzz_schema)
+    print(report.summary())
+    assert report.cases > 1000, report.summary()
+    assert not report.failed(), report.describe()
