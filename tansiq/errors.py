@@ -79,6 +79,25 @@ class Problem(Exception):
         return body
 
 
+def field_problem(loc: list[str | int], kind: str) -> Problem:
+    """A 422 naming one field, with the catalogue's message for `kind` in both languages."""
+    key = f"validation.{kind}"
+    return Problem(
+        422,
+        "validation_failed",
+        errors=[
+            {"loc": loc, "type": kind, "msg": message(key, "en"), "msg_ar": message(key, "ar")}
+        ],
+    )
+
+
+def require_aware(where: str, **values: object) -> None:
+    """Refuse times without a zone: an operations room spans zones and clocks."""
+    for name, value in values.items():
+        if value is not None and getattr(value, "tzinfo", None) is None:
+            raise field_problem([where, name], "timezone_aware")
+
+
 def not_found() -> Problem:
     """The one answer for what does not exist and for what the caller may not see."""
     return Problem(404, "not_found")

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
+from fastapi.responses import JSONResponse
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +30,33 @@ def request_hash(route: str, payload: Any) -> str:
     return hashlib.sha256(
         route.encode() + b"\n" + orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
     ).hexdigest()
+
+
+def created_response(
+    uow_factory: Callable[[], Any],
+    who: Principal,
+    key: str | None,
+    route: str,
+    body: Any,
+    make: Callable[[UnitOfWork], dict[str, Any]],
+    location: str,
+    retention_hours: int,
+) -> JSONResponse:
+    """Run a create at most once per Idempotency-Key; answer 201 with ETag and Location."""
+    with uow_factory() as uow:
+        status, payload, replayed = run_once(
+            uow,
+            who,
+            key,
+            route,
+            body.model_dump(mode="json"),
+            lambda: (201, make(uow)),
+            retention_hours,
+        )
+    headers = {"ETag": f'"{int(payload["version"])}"', "Location": f"{location}/{payload['id']}"}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(payload, status_code=status, headers=headers)
 
 
 def run_once(

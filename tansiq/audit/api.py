@@ -16,7 +16,7 @@ from tansiq.api.deps import StoreDep, Who
 from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit import service
 from tansiq.audit.verify import anchor, verify_chain
-from tansiq.errors import Problem
+from tansiq.errors import require_aware
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
 
@@ -29,20 +29,7 @@ def _filters(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> service.AuditFilter:
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise Problem(
-                422,
-                "validation_failed",
-                errors=[
-                    {
-                        "loc": ["query", name],
-                        "type": "timezone_aware",
-                        "msg": "Must include a time zone.",
-                        "msg_ar": "يجب أن تتضمن القيمة المنطقة الزمنية.",
-                    }
-                ],
-            )
+    require_aware("query", since=since, until=until)
     return service.AuditFilter(actor, action, record_type, record_id, since, until)
 
 

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from tansiq.access.directory import Directory
 from tansiq.api.deps import IdempotencyKey, IfMatch, SettingsDep, StoreDep, Who, etag
-from tansiq.api.idempotency import run_once
+from tansiq.api.idempotency import created_response
 from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit.service import record_reads
-from tansiq.errors import Problem
+from tansiq.errors import require_aware
 from tansiq.incidents import search as finder
 from tansiq.incidents import service
 from tansiq.incidents.lifecycle import IncidentStatus
@@ -47,20 +47,7 @@ def _filters(
     bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
     q: Annotated[str | None, Query(max_length=200, description="free text")] = None,
 ) -> finder.IncidentFilter:
-    for name, value in (("reported_from", reported_from), ("reported_to", reported_to)):
-        if value is not None and value.tzinfo is None:
-            raise Problem(
-                422,
-                "validation_failed",
-                errors=[
-                    {
-                        "loc": ["query", name],
-                        "type": "timezone_aware",
-                        "msg": "Must include a time zone.",
-                        "msg_ar": "يجب أن تتضمن القيمة المنطقة الزمنية.",
-                    }
-                ],
-            )
+    require_aware("query", reported_from=reported_from, reported_to=reported_to)
     return finder.IncidentFilter(
         status=status or [],
         type=type or [],
@@ -82,28 +69,18 @@ def report(
     body: IncidentCreate, who: Who, store: StoreDep, settings: SettingsDep, key: IdempotencyKey
 ) -> JSONResponse:
     """Report an incident. Send an Idempotency-Key so a retry cannot report it twice."""
-    with store.write() as uow:
-
-        def create() -> tuple[int, dict[str, object]]:
-            incident = service.create(uow, who, body)
-            return 201, service.read_one(uow.session, incident).model_dump(mode="json")
-
-        status, payload, replayed = run_once(
-            uow,
-            who,
-            key,
-            "POST /incidents",
-            body.model_dump(mode="json"),
-            create,
-            settings.idempotency_hours,
-        )
-    headers = {
-        "ETag": etag(int(payload["version"])),
-        "Location": f"/api/v1/incidents/{payload['id']}",
-    }
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(payload, status_code=status, headers=headers)
+    return created_response(
+        store.write,
+        who,
+        key,
+        "POST /incidents",
+        body,
+        lambda uow: service.read_one(uow.session, service.create(uow, who, body)).model_dump(
+            mode="json"
+        ),
+        "/api/v1/incidents",
+        settings.idempotency_hours,
+    )
 
 
 @router.get("", response_model=IncidentPage)

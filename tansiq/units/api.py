@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from tansiq.access.directory import Directory
 from tansiq.api.deps import IdempotencyKey, IfMatch, SettingsDep, StoreDep, Who, etag
-from tansiq.api.idempotency import run_once
+from tansiq.api.idempotency import created_response
 from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit.service import record_reads
 from tansiq.schemas import RecordId
@@ -31,25 +31,19 @@ router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=PROBLEM_RES
 def register(
     body: UnitCreate, who: Who, store: StoreDep, settings: SettingsDep, key: IdempotencyKey
 ) -> JSONResponse:
-    with store.write() as uow:
-
-        def create() -> tuple[int, dict[str, object]]:
-            unit = service.register(uow, who, body)
-            return 201, service.read_one(uow.session, unit).model_dump(mode="json")
-
-        status, payload, replayed = run_once(
-            uow,
-            who,
-            key,
-            "POST /units",
-            body.model_dump(mode="json"),
-            create,
-            settings.idempotency_hours,
-        )
-    headers = {"ETag": etag(int(payload["version"])), "Location": f"/api/v1/units/{payload['id']}"}
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(payload, status_code=status, headers=headers)
+    """Register a unit. Send an Idempotency-Key so a retry cannot register it twice."""
+    return created_response(
+        store.write,
+        who,
+        key,
+        "POST /units",
+        body,
+        lambda uow: service.read_one(uow.session, service.register(uow, who, body)).model_dump(
+            mode="json"
+        ),
+        "/api/v1/units",
+        settings.idempotency_hours,
+    )
 
 
 @router.get("", response_model=UnitPage)
