@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.orm import Session
 
 from tansiq.access.models import Clearance, Role
+from tansiq.errors import not_found
 from tansiq.events.types import Audience
+
+T = TypeVar("T")
 
 
 class Permission(StrEnum):
@@ -92,6 +96,28 @@ def visible(model: Any, share_model: Any, who: Principal) -> ColumnElement[bool]
             ),
         ),
     )
+
+
+def load_visible(
+    session: Session,
+    model: type[T],
+    share_model: Any,
+    who: Principal,
+    record_id: int,
+    *,
+    lock: bool = False,
+) -> T:
+    """One record if `who` may see it (locked for update if asked); 404 if missing or hidden."""
+    stmt = select(model).where(
+        model.id == record_id,  # type: ignore[attr-defined]
+        visible(model, share_model, who),
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    record = session.execute(stmt).scalar_one_or_none()
+    if record is None:
+        raise not_found()
+    return record
 
 
 def record_audience(classification: int, owner: int, shared: set[int] | frozenset[int]) -> Audience:

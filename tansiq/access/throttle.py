@@ -9,7 +9,7 @@ limit stops one client from doing that to many accounts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -68,8 +68,3 @@ def succeeded(session: Session, username: str) -> None:
     row = session.get(LoginThrottle, f"user:{username.lower()[:150]}")
     if row is not None:
         row.failures, row.locked_until = 0, None
-
-
-def lockout_ends(session: Session, key: str) -> datetime | None:
-    row = session.get(LoginThrottle, key)
-    return row.locked_until if row else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 
 import typer
 from rich.console import Console
@@ -17,6 +18,7 @@ from tansiq.audit import context as audit_context
 from tansiq.config import Settings
 from tansiq.errors import Problem
 from tansiq.store.db import Store
+from tansiq.store.uow import UnitOfWork
 
 users = typer.Typer(help="Create, list and disable users.", no_args_is_help=True)
 agencies = typer.Typer(help="Add and list agencies.", no_args_is_help=True)
@@ -27,6 +29,18 @@ def _store() -> Store:
     # Changes made from the server's shell are audited as the operating-system user who ran them.
     audit_context.current.set(audit_context.RequestContext(client=f"cli:{getpass.getuser()}"))
     return Store(Settings().effective_database_url)
+
+
+def _write(command: Callable[[UnitOfWork], object]) -> None:
+    """Run one command in a unit of work; a refusal is printed in both languages (exit 1)."""
+    store = _store()
+    try:
+        with store.write() as uow:
+            command(uow)
+    except Problem as problem:
+        _fail(problem)
+    finally:
+        store.dispose()
 
 
 def _fail(problem: Problem) -> None:
@@ -65,14 +79,7 @@ def user_add(
     except ValueError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
-    store = _store()
-    try:
-        with store.write() as uow:
-            service.create_user(uow, None, data)
-    except Problem as problem:
-        _fail(problem)
-    finally:
-        store.dispose()
+    _write(lambda uow: service.create_user(uow, None, data))
     console.print(f"[green]User {username} added.[/]")
 
 
@@ -99,14 +106,7 @@ def user_list() -> None:
 @users.command("disable")
 def user_disable(username: str) -> None:
     """Disable a user: their tokens stop working and their open feeds are closed."""
-    store = _store()
-    try:
-        with store.write() as uow:
-            service.update_user(uow, None, username, UserUpdate(disabled=True))
-    except Problem as problem:
-        _fail(problem)
-    finally:
-        store.dispose()
+    _write(lambda uow: service.update_user(uow, None, username, UserUpdate(disabled=True)))
     console.print(f"[green]User {username} disabled.[/]")
 
 
@@ -123,14 +123,7 @@ def agency_add(
     except ValueError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
-    store = _store()
-    try:
-        with store.write() as uow:
-            service.create_agency(uow, None, data)
-    except Problem as problem:
-        _fail(problem)
-    finally:
-        store.dispose()
+    _write(lambda uow: service.create_agency(uow, None, data))
     console.print(f"[green]Agency {code} added.[/]")
 
 

@@ -95,10 +95,6 @@ class Subscriber:
             batch.append(entry.event)
         return batch
 
-    @property
-    def backlog(self) -> int:
-        return self._live
-
 
 class FeedHub:
     def __init__(self, store: Store, bus: EventBus) -> None:
@@ -139,10 +135,6 @@ class FeedHub:
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self._subscribers.discard(sub)
-
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)
 
     def _db_head(self) -> int:
         with self.store.read() as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tansiq.events.models import EventAudienceRow, EventHead, EventRow
@@ -138,7 +138,3 @@ def _to_event(r: EventRow) -> Event:
         r.data,
         Audience(r.classification, None if r.public else frozenset()),
     )
-
-
-def count(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(EventRow)).scalar_one())

@@ -10,7 +10,12 @@ from sqlalchemy.orm import Session
 
 from tansiq.access.directory import Directory
 from tansiq.access.models import Clearance
-from tansiq.access.policy import Permission, Principal, record_audience, visible
+from tansiq.access.policy import (
+    Permission,
+    Principal,
+    load_visible,
+    record_audience,
+)
 from tansiq.access.service import require
 from tansiq.errors import Problem, not_found
 from tansiq.events.types import PendingEvent
@@ -70,13 +75,7 @@ def get_visible(
     session: Session, who: Principal, incident_id: int, *, lock: bool = False
 ) -> Incident:
     """The incident if `who` may see it; 404 whether it is missing or hidden."""
-    stmt = select(Incident).where(Incident.id == incident_id, visible(Incident, IncidentShare, who))
-    if lock:
-        stmt = stmt.with_for_update()
-    incident = session.execute(stmt).scalar_one_or_none()
-    if incident is None:
-        raise not_found()
-    return incident
+    return load_visible(session, Incident, IncidentShare, who, incident_id, lock=lock)
 
 
 def check_version(incident: Incident | Any, expected: int | None) -> None:

@@ -11,9 +11,15 @@ from sqlalchemy.orm import Session
 
 from tansiq.access.directory import Directory
 from tansiq.access.models import Clearance
-from tansiq.access.policy import Permission, Principal, record_audience, visible
+from tansiq.access.policy import (
+    Permission,
+    Principal,
+    load_visible,
+    record_audience,
+    visible,
+)
 from tansiq.access.service import require
-from tansiq.errors import Problem, not_found
+from tansiq.errors import Problem
 from tansiq.events.types import PendingEvent
 from tansiq.incidents.service import check_version, classification_of
 from tansiq.reference.service import unit_type
@@ -39,13 +45,7 @@ FUTURE_TOLERANCE = timedelta(minutes=2)
 
 
 def get_visible(session: Session, who: Principal, unit_id: int, *, lock: bool = False) -> Unit:
-    stmt = select(Unit).where(Unit.id == unit_id, visible(Unit, UnitShare, who))
-    if lock:
-        stmt = stmt.with_for_update()
-    unit = session.execute(stmt).scalar_one_or_none()
-    if unit is None:
-        raise not_found()
-    return unit
+    return load_visible(session, Unit, UnitShare, who, unit_id, lock=lock)
 
 
 def shared_agencies(session: Session, unit_id: int) -> set[int]:

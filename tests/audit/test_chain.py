@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 from typer.testing import CliRunner
 
-from tansiq.audit.chain import link
+from tansiq.audit.chain import FIELDS, link
 from tansiq.audit.models import AuditEntry, AuditHead
 from tansiq.audit.verify import anchor, verify_chain
 from tansiq.cli.main import app as cli
@@ -168,24 +168,7 @@ def test_anchors_catch_a_history_rewritten_with_fresh_hashes(client, make_user, 
             .scalars()
             .all()
         ):
-            values = {
-                c: getattr(row, c)
-                for c in (
-                    "seq",
-                    "at",
-                    "actor",
-                    "actor_id",
-                    "agency",
-                    "role",
-                    "action",
-                    "record_type",
-                    "record_id",
-                    "before",
-                    "after",
-                    "request_id",
-                    "client",
-                )
-            }
+            values = {c: getattr(row, c) for c in FIELDS}
             if row.seq == 2:
                 values["actor"] = "someone-else"
             digest = link(prev, values)
