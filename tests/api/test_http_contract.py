@@ -159,3 +159,19 @@ def test_reference_data_is_listed_and_editable_by_admins_only(client, make_user)
     assert r.status_code == 201
     created = client.post("/api/v1/incidents", json={"type": "gas_leak", **SPOT}, headers=d.headers)
     assert created.status_code == 201 and created.json()["priority"] == 2
+
+
+def test_admins_edit_agencies_and_others_may_not(client, make_user):
+    admin = make_user("admin", "systems_information")
+    body = {"name_en": "Traffic and Operations Sector", "name_ar": "قطاع المرور والعمليات"}
+    dispatcher = make_user()
+    assert (
+        client.patch("/api/v1/agencies/traffic", json=body, headers=dispatcher.headers).status_code
+        == 403
+    )
+    r = client.patch("/api/v1/agencies/traffic", json=body, headers=admin.headers)
+    assert r.status_code == 200 and r.json()["name_ar"] == "قطاع المرور والعمليات"
+    assert (
+        client.patch("/api/v1/agencies/nowhere", json=body, headers=admin.headers).status_code
+        == 404
+    )

@@ -254,3 +254,14 @@ def test_units_of_other_agencies_are_invisible_unless_shared(client, make_user):
     listed = client.get("/api/v1/units", headers=joint.headers).json()["items"]
     assert [u["id"] for u in listed] == [shared["id"]]
     assert client.get(f"/api/v1/units/{hidden['id']}", headers=joint.headers).status_code == 404
+
+
+def test_stale_etag_on_a_unit_update_gets_412_and_changes_nothing(client, make_user):
+    d = make_user()
+    unit = register(client, d)
+    url = f"/api/v1/units/{unit['id']}"
+    ok = client.patch(url, json={"callsign": "PS-77"}, headers={**d.headers, "If-Match": '"1"'})
+    assert ok.status_code == 200 and ok.headers["ETag"] == '"2"'
+    stale = client.patch(url, json={"callsign": "PS-99"}, headers={**d.headers, "If-Match": '"1"'})
+    assert stale.status_code == 412 and stale.json()["code"] == "etag_mismatch"
+    assert client.get(url, headers=d.headers).json()["callsign"] == "PS-77"
