@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from tansiq import __version__
 from tansiq.access.api import router as access_router
+from tansiq.access.principals import PrincipalCache
 from tansiq.api import problems
 from tansiq.api.middleware import BodyLimitMiddleware, HeadersMiddleware
 from tansiq.audit.api import router as audit_router
@@ -46,7 +47,11 @@ def create_app(
         store = Store(settings.effective_database_url, bus=event_bus)
         hub = FeedHub(store, event_bus)
         auditor = DeliveryAuditor(store)
+        principals = PrincipalCache(settings.principal_cache_seconds)
+        store.commit_hooks.append(principals.on_events)
+        hub.access_listeners.append(principals.on_events)
         app.state.settings, app.state.store, app.state.hub = settings, store, hub
+        app.state.principals = principals
         app.state.auditor = auditor
         await hub.start()
         stoppers = [await start(app) for start in background or []]

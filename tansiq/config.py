@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = None
     access_token_minutes: int = Field(60, ge=1, le=24 * 60)
     refresh_token_hours: int = Field(12, ge=1, le=7 * 24)
+    # How long a checked token is trusted without asking the database (0: always ask).
+    principal_cache_seconds: float = Field(5.0, ge=0, le=60)
     login_account_failures: int = Field(5, ge=1)
     login_address_failures: int = Field(20, ge=1)
     login_window_minutes: int = Field(15, ge=1)

@@ -100,6 +100,7 @@ def refresh(uow: UnitOfWork, settings: Settings, token: str) -> TokenResponse | 
     if reused:
         user.token_version += 1
         uow.audit("auth.refresh_reused", record_type="users", record_id=user.id)
+        uow.emit(_access_changed(user.id))
         return None
     if user.token_version != claims.token_version:
         raise Problem(401, "token_revoked", headers=CHALLENGE)
@@ -123,6 +124,13 @@ def principal_for_token(
     session: Session, key: str, token: str, purpose: str = "access"
 ) -> Principal:
     """The principal behind a token, or a 401 problem if it is forged, expired or revoked."""
+    return check_token(session, key, token, purpose)[0]
+
+
+def check_token(
+    session: Session, key: str, token: str, purpose: str = "access"
+) -> tuple[Principal, TokenClaims]:
+    """Like `principal_for_token`, with the token's claims (its expiry bounds any caching)."""
     claims = decode_token(key, token, purpose)
     user = session.get(User, claims.user_id)
     if user is None:
@@ -133,12 +141,22 @@ def principal_for_token(
         raise Problem(401, "token_revoked", headers=CHALLENGE)
     if session.execute(select(exists().where(RevokedToken.jti == claims.jti))).scalar():
         raise Problem(401, "token_revoked", headers=CHALLENGE)
-    return principal_of(user)
+    return principal_of(user), claims
 
 
 def revoke(uow: UnitOfWork, claims: TokenClaims) -> None:
     uow.session.merge(RevokedToken(jti=claims.jti, expires_at=claims.expires_at))
     cleanup_revoked(uow.session, utcnow())
+    if claims.purpose == "access":  # every server process must stop trusting it (no audience)
+        uow.emit(
+            PendingEvent(
+                "auth.token_revoked",
+                "user",
+                str(claims.user_id),
+                {"user_id": claims.user_id},
+                Audience(0, frozenset()),
+            )
+        )
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -224,16 +242,15 @@ def update_user(uow: UnitOfWork, who: Principal | None, username: str, data: Use
                 "disabled": user.disabled,
             },
         )
-        uow.emit(
-            PendingEvent(
-                "user.access_changed",
-                "user",
-                str(user.id),
-                {"user_id": user.id},
-                Audience(0, frozenset()),
-            )
-        )
+        uow.emit(_access_changed(user.id))
     return user
+
+
+def _access_changed(user_id: int) -> PendingEvent:
+    # Seen by nobody: it closes the user's open feeds and empties principal caches.
+    return PendingEvent(
+        "user.access_changed", "user", str(user_id), {"user_id": user_id}, Audience(0, frozenset())
+    )
 
 
 def list_users(session: Session, who: Principal) -> list[User]:

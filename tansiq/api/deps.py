@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from tansiq.access import service as access
 from tansiq.access.policy import Principal
+from tansiq.access.principals import PrincipalCache
 from tansiq.access.security import CHALLENGE, TokenClaims, decode_token
 from tansiq.audit import context as audit_context
 from tansiq.config import Settings
@@ -34,9 +35,14 @@ def get_settings(request: Request) -> Settings:
 def current_principal(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
     if not token:
         raise Problem(401, "unauthenticated", headers=CHALLENGE)
-    settings = get_settings(request)
-    with get_store(request).read() as session:
-        principal = access.principal_for_token(session, settings.signing_key, token)
+    cache: PrincipalCache | None = getattr(request.app.state, "principals", None)
+    principal = cache.get(token) if cache is not None else None
+    if principal is None:
+        settings = get_settings(request)
+        with get_store(request).read() as session:
+            principal, claims = access.check_token(session, settings.signing_key, token)
+        if cache is not None:
+            cache.put(token, principal, claims.expires_at.timestamp())
     request.state.token = token
     ctx = audit_context.current.get()
     if ctx is not None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from tansiq.audit import context
@@ -35,6 +35,12 @@ SKIP_TABLES = frozenset(
     }
 )
 REDACTED = frozenset({"password_hash"})
+# Built once, in Core: every write appends to the chain (see events.log for why).
+_entries = cast(Table, AuditEntry.__table__)
+_head = cast(Table, AuditHead.__table__)
+_LOCK_HEAD = select(_head.c.seq, _head.c.hash).where(_head.c.id == 1).with_for_update()
+_INSERT_ENTRIES = insert(_entries)
+_MOVE_HEAD = update(_head).where(_head.c.id == 1).values(seq=bindparam("s"), hash=bindparam("h"))
 OMITTED = frozenset({"search_text"})  # derived from other columns
 
 
@@ -173,9 +179,7 @@ def append(session: Session, agency_code: Any) -> int:
         "request_id": ctx.request_id,
         "client": ctx.client,
     }
-    seq, prev = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-    ).one()
+    seq, prev = session.execute(_LOCK_HEAD).one()
     at = utcnow()
     rows = []
     for item in pending:
@@ -187,6 +191,6 @@ def append(session: Session, agency_code: Any) -> int:
         digest = link(prev, entry)
         rows.append({**entry, "prev_hash": prev, "hash": digest})
         prev = digest
-    session.execute(insert(AuditEntry), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    session.execute(_INSERT_ENTRIES, rows)
+    session.execute(_MOVE_HEAD, {"s": seq, "h": prev})
     return len(rows)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from tansiq.access.policy import Principal
+from tansiq.access.principals import ACCESS_EVENTS
 from tansiq.events import log
 from tansiq.events.types import Event
 
@@ -106,6 +107,8 @@ class FeedHub:
         self._unlisten: Callable[[], None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._gap_task: asyncio.Task[None] | None = None
+        # Told of every access change in the log, whichever process wrote it (principal caches).
+        self.access_listeners: list[Callable[[Sequence[Event]], None]] = []
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -155,11 +158,14 @@ class FeedHub:
             self._gap_task = asyncio.create_task(self._fill_gap(GAP_WAIT_S))
 
     def _fan_out(self, event: Event) -> None:
-        if event.type == "user.access_changed":
-            user_id = event.data.get("user_id")
-            for sub in self._subscribers:
-                if sub.principal.user_id == user_id:
-                    sub.close("token_revoked")
+        if event.type in ACCESS_EVENTS:
+            for listener in self.access_listeners:
+                listener([event])
+            if event.type == "user.access_changed":
+                user_id = event.data.get("user_id")
+                for sub in self._subscribers:
+                    if sub.principal.user_id == user_id:
+                        sub.close("token_revoked")
             return
         for sub in self._subscribers:
             sub.offer(event)

@@ -75,9 +75,7 @@ def report(
         key,
         "POST /incidents",
         body,
-        lambda uow: service.read_one(uow.session, service.create(uow, who, body)).model_dump(
-            mode="json"
-        ),
+        lambda uow: service.create(uow, who, body).model_dump(mode="json"),
         "/api/v1/incidents",
         settings.idempotency_hours,
     )

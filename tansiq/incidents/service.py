@@ -170,7 +170,8 @@ def add_timeline(
     return entry
 
 
-def create(uow: UnitOfWork, who: Principal, data: IncidentCreate) -> Incident:
+def create(uow: UnitOfWork, who: Principal, data: IncidentCreate) -> IncidentRead:
+    """Report an incident; returns it as its event carries it (and as the API answers)."""
     require(who, Permission.INCIDENT_CREATE)
     session = uow.session
     directory = Directory(session)
@@ -205,8 +206,7 @@ def create(uow: UnitOfWork, who: Principal, data: IncidentCreate) -> Incident:
             IncidentShare(record_id=incident.id, agency_id=agency_id, shared_by=who.user_id)
         )
     add_timeline(uow, who, incident, "status", "", {"status": IncidentStatus.REPORTED.value})
-    emit_incident(uow, "incident.created", incident)
-    return incident
+    return emit_incident(uow, "incident.created", incident)
 
 
 def update(

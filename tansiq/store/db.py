@@ -9,7 +9,7 @@ sleeps in growing steps and would turn contention into latency spikes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from tansiq.audit import recorder as audit_recorder
 
 if TYPE_CHECKING:
     from tansiq.events.bus import EventBus
+    from tansiq.events.types import Event
     from tansiq.store.uow import UnitOfWork
 
 
@@ -56,6 +57,9 @@ class Store:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.bus = bus
+        # Run in the writing thread right after each commit, before the response is sent (the
+        # principal cache forgets revoked users here, so a revocation takes effect at once).
+        self.commit_hooks: list[Callable[[Sequence[Event]], None]] = []
         if self.is_sqlite:
             self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE", 2)
             self.read_engine = _sqlite_engine(url, "BEGIN", pool_size)
@@ -102,8 +106,11 @@ class Store:
             if lock is not None:
                 lock.release()
         # Subscribers hear of a change only after it is durable.
-        if published and self.bus is not None:
-            self.bus.publish(published)
+        if published:
+            for hook in self.commit_hooks:
+                hook(published)
+            if self.bus is not None:
+                self.bus.publish(published)
 
     def dispose(self) -> None:
         self.write_engine.dispose()
