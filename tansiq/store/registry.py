@@ -6,6 +6,7 @@ from tansiq.audit import models as audit_models
 from tansiq.events import models as event_models
 from tansiq.incidents import models as incident_models
 from tansiq.reference import models as reference_models
+from tansiq.roads import models as road_models
 from tansiq.store.base import Base
 from tansiq.units import models as unit_models
 
@@ -16,6 +17,7 @@ MODULES = (
     event_models,
     incident_models,
     reference_models,
+    road_models,
     unit_models,
 )
 metadata = Base.metadata
