@@ -36,6 +36,7 @@ class Permission(StrEnum):
     USER_ADMIN = "users:admin"
     USER_LIST = "users:list"
     AUDIT_READ = "audit:read"
+    ANALYTICS = "analytics:read"
 
 
 _P = Permission
@@ -52,14 +53,17 @@ _DISPATCH = {
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.SUPERVISOR: frozenset(_DISPATCH | {_P.USER_LIST, _P.AUDIT_READ}),
+    # Supervisors plan patrols from the risk maps; dispatchers and liaison officers do not get
+    # analytics: aggregate maps over everything an agency sees are a planning tool, not part of
+    # answering a call or coordinating one, so they stay with the roles that plan and analyse.
+    Role.SUPERVISOR: frozenset(_DISPATCH | {_P.USER_LIST, _P.AUDIT_READ, _P.ANALYTICS}),
     Role.DISPATCHER: frozenset(_DISPATCH),
     # A patrol reports what it finds, moves its incident on and reports its own state.
     Role.FIELD_UNIT: frozenset(
         {_P.READ, _P.INCIDENT_CREATE, _P.INCIDENT_NOTE, _P.INCIDENT_TRANSITION, _P.UNIT_REPORT}
     ),
     Role.LIAISON: frozenset({_P.READ, _P.INCIDENT_NOTE, _P.SHARE}),
-    Role.ANALYST: frozenset({_P.READ}),
+    Role.ANALYST: frozenset({_P.READ, _P.ANALYTICS}),
     Role.VIEWER: frozenset({_P.READ}),
 }
 
