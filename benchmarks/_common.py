@@ -227,12 +227,21 @@ def login(base_url: str, username: str, password: str) -> str:
 
 
 def server_pid_cpu(proc: subprocess.Popen[bytes] | None) -> float | None:
-    """CPU seconds (user + system) the server process used so far, from /proc; None if unknown."""
+    """CPU seconds (user + system) the server used so far, its worker processes included (a
+    worker's time counts while it runs, not only once it has exited); None if unknown."""
     if proc is None:
         return None
     try:
-        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry.name) == proc.pid or int(fields[1]) == proc.pid:
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None

@@ -497,6 +497,7 @@ def run_once(
         "loadavg_1m": round(os.getloadavg()[0], 2),
         "compression": args.compression,
         "sub_procs": procs,
+        "server_workers": args.server_workers,
         "workers": args.workers,
     }
 
@@ -528,6 +529,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--workers", type=int, default=32, help="concurrent publisher calls")
     p.add_argument("--sub-procs", type=int, default=1, help="subscriber processes")
     p.add_argument(
+        "--server-workers", type=int, default=1, help="server processes (TANSIQ_WORKERS)"
+    )
+    p.add_argument(
         "--compression",
         choices=["deflate", "none"],
         default="deflate",
@@ -558,6 +562,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             token = login(base_url, args.username, os.environ.get(args.password_env, ""))
         else:
             db = stack.enter_context(database("sqlite", args.log_level))
+            db.env["TANSIQ_WORKERS"] = str(args.server_workers)
             server = stack.enter_context(serve(db))
             base_url, server_proc = server.url, server.process
             token = login(base_url, BENCH_USER, db.password)
@@ -602,7 +607,9 @@ _REQUIRED = (
 )
 
 
-_CONFIG = frozenset({"subscribers", "rate", "seconds", "position_share", "sub_procs", "workers"})
+_CONFIG = frozenset(
+    {"subscribers", "rate", "seconds", "position_share", "sub_procs", "workers", "server_workers"}
+)
 
 
 def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:

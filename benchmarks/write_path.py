@@ -20,6 +20,7 @@ the median reported. The last line printed is one JSON object.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -240,12 +241,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--rounds", type=int, default=3, help="api/raw phase pairs, alternating")
     p.add_argument("--concurrency", type=int, default=8, help="API clients and raw threads")
     p.add_argument("--log-level", default=DEFAULT_LOG_LEVEL, help="server TANSIQ_LOG_LEVEL")
+    p.add_argument(
+        "--server-workers", type=int, default=1, help="server processes (TANSIQ_WORKERS)"
+    )
     args = p.parse_args(argv)
     if not (0 < args.seconds <= 120 and 1 <= args.rounds <= 20 and 1 <= args.concurrency <= 64):
         p.error("--seconds must be in (0, 120], --rounds in 1..20, --concurrency in 1..64")
 
     rounds: list[dict[str, Any]] = []
-    with database(args.db, args.log_level) as db, serve(db) as server:
+    with contextlib.ExitStack() as stack:
+        db = stack.enter_context(database(args.db, args.log_level))
+        db.env["TANSIQ_WORKERS"] = str(args.server_workers)
+        server = stack.enter_context(serve(db))
         token = login(server.url, BENCH_USER, db.password)
         # Warm-up: first requests pay for imports, caches and connection pools.
         _, sample = api_phase(server.url, token, 1.0, args.concurrency, server.process)
@@ -301,6 +308,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "api_errors": sum(r["api"]["errors"] for r in rounds),
         "raw_errors": sum(r["raw"]["errors"] for r in rounds),
         "server_log_level": args.log_level,
+        "server_workers": args.server_workers,
         # Other work on the machine shares the two cores; record how busy it was at the end.
         "loadavg_1m": round(os.getloadavg()[0], 2),
         "revision": git_revision(),

@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str | None = None
     host: str = "127.0.0.1"
+    # Server processes sharing the port (`tansiq serve`); each uses one core at most.
+    workers: int = Field(1, ge=1, le=32)
+    # How often the feed hub looks in the log for events written by other processes. None: half
+    # a second with one worker, 20 ms with several (then most events come from the others).
+    feed_poll_seconds: float | None = Field(None, gt=0, le=5)
     port: int = Field(8000, ge=1, le=65535)
 
     # Secrets come from the environment or a file, never from a command line or the repository.
@@ -58,6 +63,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'tansiq.db').resolve()}"
+
+    @property
+    def effective_feed_poll_seconds(self) -> float:
+        if self.feed_poll_seconds is not None:
+            return self.feed_poll_seconds
+        return 0.5 if self.workers == 1 else 0.02
 
     @cached_property
     def signing_key(self) -> str:

@@ -74,13 +74,30 @@ def demo() -> None:
 def run_server(
     settings: Settings, host: str, port: int, background: list[object] | None = None
 ) -> None:
+    console.print(f"Serving on [bold]http://{host}:{port}[/] — Ctrl-C stops.")
+    if settings.workers > 1 and not background:
+        from tansiq.cli.workers import run_workers
+
+        console.print(f"{settings.workers} server processes.")
+        run_workers(settings, host, port, settings.workers)
+        return
+    serve_on(settings, host, port, background=background)
+
+
+def serve_on(
+    settings: Settings,
+    host: str,
+    port: int,
+    background: list[object] | None = None,
+    sockets: list[Any] | None = None,
+) -> None:
+    """One server process: on its own port, or on `sockets` its parent bound (workers)."""
     from tansiq.app import create_app
 
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     application = create_app(settings, background=background)  # type: ignore[arg-type]
-    console.print(f"Serving on [bold]http://{host}:{port}[/] — Ctrl-C stops.")
     config = uvicorn.Config(
         application,
         host=host,
@@ -96,7 +113,7 @@ def run_server(
     )
     # uvicorn re-raises the Ctrl-C it handled once shutdown is complete; a clean stop exits 0.
     with contextlib.suppress(KeyboardInterrupt):
-        FeedAwareServer(config, application).run()
+        FeedAwareServer(config, application).run(sockets=sockets)
 
 
 class FeedAwareServer(uvicorn.Server):

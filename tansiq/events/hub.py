@@ -98,9 +98,10 @@ class Subscriber:
 
 
 class FeedHub:
-    def __init__(self, store: Store, bus: EventBus) -> None:
+    def __init__(self, store: Store, bus: EventBus, poll_s: float = POLL_S) -> None:
         self.store = store
         self.bus = bus
+        self.poll_s = poll_s
         self.head = 0
         self._subscribers: set[Subscriber] = set()
         self._reorder: dict[int, Event] = {}
@@ -193,7 +194,7 @@ class FeedHub:
 
     async def _poll(self) -> None:
         while True:
-            await asyncio.sleep(POLL_S)
+            await asyncio.sleep(self.poll_s)
             try:
                 db_head = await asyncio.to_thread(self._db_head)
                 if db_head > self.head:

@@ -2,12 +2,15 @@
 
 SQLite runs in WAL mode with `synchronous=FULL`: every commit syncs the log to disk before it
 returns, so a write we acknowledged survives a power cut. Writers take the database lock at
-BEGIN (BEGIN IMMEDIATE) and queue on an in-process lock first, because SQLite's own busy handler
-sleeps in growing steps and would turn contention into latency spikes.
+BEGIN (BEGIN IMMEDIATE) and queue first on an in-process lock and then on an advisory lock on a
+file beside the database (shared by every process: server workers, the CLI), because SQLite's
+own busy handler sleeps in growing steps and would turn contention into latency spikes.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,6 +53,13 @@ def _sqlite_engine(url: str, begin: str, pool_size: int) -> Engine:
     return engine
 
 
+def _lock_file(database: str | None) -> int | None:
+    """The descriptor of `<database>.lock` (None for an in-memory database)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
 class Store:
     """The composition root's handle on the database: read sessions and units of work."""
 
@@ -64,12 +74,14 @@ class Store:
             self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE", 2)
             self.read_engine = _sqlite_engine(url, "BEGIN", pool_size)
             self._write_lock: threading.Lock | None = threading.Lock()
+            self._lock_file = _lock_file(self.url.database)
         else:
             self.write_engine = create_engine(
                 url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True
             )
             self.read_engine = self.write_engine
             self._write_lock = None
+            self._lock_file = None
         self._reads = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self._writes = sessionmaker(self.write_engine, expire_on_commit=False, autoflush=True)
         # Every row a unit of work writes is queued for the audit trail as it is flushed.
@@ -90,9 +102,11 @@ class Store:
         """One unit of work: the change and its events commit together, or not at all."""
         from tansiq.store.uow import UnitOfWork
 
-        lock = self._write_lock
+        lock, lock_file = self._write_lock, self._lock_file
         if lock is not None:
             lock.acquire()
+        if lock_file is not None:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:
             with self._writes() as session:
                 uow = UnitOfWork(session, self)
@@ -103,6 +117,8 @@ class Store:
                     session.rollback()
                     raise
         finally:
+            if lock_file is not None:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
             if lock is not None:
                 lock.release()
         # Subscribers hear of a change only after it is durable.
@@ -113,6 +129,9 @@ class Store:
                 self.bus.publish(published)
 
     def dispose(self) -> None:
+        if self._lock_file is not None:
+            os.close(self._lock_file)
+            self._lock_file = None
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
