@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 from tansiq import __version__
 from tansiq.access.api import router as access_router
 from tansiq.access.principals import PrincipalCache
+from tansiq.analytics.api import router as analytics_router
 from tansiq.api import problems
 from tansiq.api.middleware import BodyLimitMiddleware, HeadersMiddleware
 from tansiq.audit.api import router as audit_router
@@ -24,6 +26,7 @@ from tansiq.incidents.api import router as incidents_router
 from tansiq.reference.api import router as reference_router
 from tansiq.store.db import Store
 from tansiq.units.api import router as units_router
+from tansiq.units.position_writer import PositionWriter
 
 logger = logging.getLogger("tansiq")
 
@@ -45,13 +48,14 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         event_bus = bus or InProcessBus()
         store = Store(settings.effective_database_url, bus=event_bus)
-        hub = FeedHub(store, event_bus)
+        hub = FeedHub(store, event_bus, settings.effective_feed_poll_seconds)
         auditor = DeliveryAuditor(store)
         principals = PrincipalCache(settings.principal_cache_seconds)
         store.commit_hooks.append(principals.on_events)
         hub.access_listeners.append(principals.on_events)
         app.state.settings, app.state.store, app.state.hub = settings, store, hub
         app.state.principals = principals
+        app.state.positions = PositionWriter(store)
         app.state.auditor = auditor
         await hub.start()
         stoppers = [await start(app) for start in background or []]
@@ -61,6 +65,7 @@ def create_app(
             for stop in stoppers:
                 await stop()
             await hub.stop()
+            await asyncio.to_thread(app.state.positions.close)
             store.dispose()
 
     app = FastAPI(
@@ -82,6 +87,7 @@ def create_app(
         units_router,
         feed_router,
         audit_router,
+        analytics_router,
     ):
         app.include_router(router)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tansiq.i18n.catalogue import label, message
+from tansiq.i18n.catalogue import catalogue, label, message
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -79,16 +79,28 @@ class Problem(Exception):
         return body
 
 
+def field_error(loc: list[str | int], kind: str) -> dict[str, Any]:
+    """One entry of a 422's `errors`: the field, the kind, the catalogue's message in both."""
+    key = f"validation.{kind}"
+    return {"loc": loc, "type": kind, "msg": message(key, "en"), "msg_ar": message(key, "ar")}
+
+
+def validation_error(err: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic error as an entry of a 422's `errors`, with messages in both languages."""
+    kind = str(err.get("type", "value_error"))
+    ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, str | int | float)}
+    key = f"validation.{kind}" if f"validation.{kind}" in catalogue() else "validation.default"
+    return {
+        "loc": list(err.get("loc", ())),
+        "type": kind,
+        "msg": message(key, "en", **ctx),
+        "msg_ar": message(key, "ar", **ctx),
+    }
+
+
 def field_problem(loc: list[str | int], kind: str) -> Problem:
     """A 422 naming one field, with the catalogue's message for `kind` in both languages."""
-    key = f"validation.{kind}"
-    return Problem(
-        422,
-        "validation_failed",
-        errors=[
-            {"loc": loc, "type": kind, "msg": message(key, "en"), "msg_ar": message(key, "ar")}
-        ],
-    )
+    return Problem(422, "validation_failed", errors=[field_error(loc, kind)])
 
 
 def require_aware(where: str, **values: object) -> None:

@@ -37,12 +37,16 @@ class Directory:
         return self.agency(code, field).id
 
     def agency_code(self, agency_id: int) -> str:
+        code = _CODES.get(agency_id)  # ids and codes never change: no need to load every agency
+        if code is not None:
+            return code
         self._load()
         agency = self._by_id.get(agency_id)
         if agency is None:  # created after this directory loaded
             self._by_code = None
             self._load()
             agency = self._by_id[agency_id]
+        _CODES[agency_id] = agency.code
         return agency.code
 
     def usernames(self, ids: Iterable[int]) -> dict[int, str]:

@@ -6,6 +6,7 @@ import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
 from tansiq.access import service as access
@@ -32,15 +33,19 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def current_principal(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+async def current_principal(
+    request: Request, token: Annotated[str | None, Depends(oauth2)]
+) -> Principal:
+    """The caller. A token seen in the last few seconds is answered from the cache without
+    leaving the event loop; otherwise it is checked in the database, off the loop."""
     if not token:
         raise Problem(401, "unauthenticated", headers=CHALLENGE)
     cache: PrincipalCache | None = getattr(request.app.state, "principals", None)
-    principal = cache.get(token) if cache is not None else None
-    if principal is None:
-        settings = get_settings(request)
-        with get_store(request).read() as session:
-            principal, claims = access.check_token(session, settings.signing_key, token)
+    cached = cache.get(token) if cache is not None else None
+    if cached is not None:
+        principal = cached
+    else:
+        principal, claims = await run_in_threadpool(_check, request, token)
         if cache is not None:
             cache.put(token, principal, claims.expires_at.timestamp())
     request.state.token = token
@@ -48,6 +53,11 @@ def current_principal(request: Request, token: Annotated[str | None, Depends(oau
     if ctx is not None:
         ctx.principal = principal
     return principal
+
+
+def _check(request: Request, token: str) -> tuple[Principal, TokenClaims]:
+    with get_store(request).read() as session:
+        return access.check_token(session, get_settings(request).signing_key, token)
 
 
 def token_claims(request: Request) -> TokenClaims:

@@ -12,8 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tansiq.api.middleware import request_id_of
-from tansiq.errors import PROBLEM_MEDIA_TYPE, Problem
-from tansiq.i18n.catalogue import catalogue, message
+from tansiq.errors import PROBLEM_MEDIA_TYPE, Problem, validation_error
 
 logger = logging.getLogger("tansiq.api")
 
@@ -67,18 +66,6 @@ def problem_response(request: Request, problem: Problem) -> JSONResponse:
     )
 
 
-def _field_error(err: dict[str, Any]) -> dict[str, Any]:
-    kind = str(err.get("type", "value_error"))
-    ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, str | int | float)}
-    key = f"validation.{kind}" if f"validation.{kind}" in catalogue() else "validation.default"
-    return {
-        "loc": list(err.get("loc", ())),
-        "type": kind,
-        "msg": message(key, "en", **ctx),
-        "msg_ar": message(key, "ar", **ctx),
-    }
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -86,7 +73,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [_field_error(dict(e)) for e in exc.errors()]
+        errors = [validation_error(dict(e)) for e in exc.errors()]
         return problem_response(request, Problem(422, "validation_failed", errors=errors))
 
     @app.exception_handler(StarletteHTTPException)

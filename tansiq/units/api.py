@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from tansiq.access.directory import Directory
+from tansiq.access.policy import Permission, Principal
+from tansiq.access.service import require
 from tansiq.api.deps import IdempotencyKey, IfMatch, SettingsDep, StoreDep, Who, etag
 from tansiq.api.idempotency import created_response
+from tansiq.api.middleware import request_id_of
 from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit.service import record_reads
+from tansiq.errors import field_problem, not_found
 from tansiq.schemas import RecordId
-from tansiq.units import service
+from tansiq.store.base import utcnow
+from tansiq.units import positions, service
 from tansiq.units.models import (
+    PositionBatch,
+    PositionBatchResult,
     PositionReport,
     UnitCreate,
     UnitPage,
@@ -23,6 +30,7 @@ from tansiq.units.models import (
     UnitStatusReport,
     UnitUpdate,
 )
+from tansiq.units.position_writer import PositionWriter
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=PROBLEM_RESPONSES)
 
@@ -118,15 +126,52 @@ def report_status(
 
 
 @router.post("/{unit_id}/position", status_code=202)
-def report_position(
-    unit_id: RecordId, body: PositionReport, who: Who, store: StoreDep
+async def report_position(
+    unit_id: RecordId, body: PositionReport, who: Who, request: Request
 ) -> dict[str, object]:
-    """A position fix; an older fix arriving after a newer one is accepted and ignored."""
-    with store.write() as uow:
-        unit = service.report_position(uow, who, unit_id, body)
-        return {
-            "unit_id": unit.id,
-            "lat": unit.lat,
-            "lon": unit.lon,
-            "at": unit.position_at.isoformat() if unit.position_at else None,
-        }
+    """A position fix; an older fix arriving after a newer one is accepted and ignored. The
+    answer is the unit's position afterwards, and comes once the fix is durable."""
+    require(who, Permission.UNIT_REPORT)
+    at, wrong = positions.check_time(body.at, utcnow())
+    if wrong is not None or at is None:
+        raise field_problem(["body", "at"], wrong or "default")
+    fix = positions.Fix(unit_id, body.lat, body.lon, at, body.heading, body.speed)
+    (outcome,) = await _submit(request, who, [fix])
+    if outcome.result == "not_found":
+        raise not_found()
+    return {
+        "unit_id": unit_id,
+        "lat": outcome.lat,
+        "lon": outcome.lon,
+        "at": outcome.at.isoformat() if outcome.at else None,
+    }
+
+
+@router.post("/positions", status_code=202, response_model=PositionBatchResult)
+async def report_positions(body: PositionBatch, who: Who, request: Request) -> PositionBatchResult:
+    """Many fixes at once (a tracker gateway, a patrol's buffered track). Each row is checked on
+    its own: good rows are written, bad ones come back in `rejected` with their index."""
+    require(who, Permission.UNIT_REPORT)
+    fixes, indexes, rejected = positions.parse_rows(body.positions, utcnow())
+    outcomes = await _submit(request, who, fixes) if fixes else []
+    for index, outcome in zip(indexes, outcomes, strict=True):
+        if outcome.result == "not_found":
+            rejected.append(positions.rejection(index, "unit_id", "unit_not_found"))
+    rejected.sort(key=lambda r: r.index)
+    return PositionBatchResult(
+        applied=sum(o.result == "applied" for o in outcomes),
+        stale=sum(o.result == "stale" for o in outcomes),
+        rejected=rejected,
+    )
+
+
+async def _submit(
+    request: Request, who: Principal, fixes: list[positions.Fix]
+) -> list[positions.Outcome]:
+    writer: PositionWriter = request.app.state.positions
+    return await writer.submit(
+        who,
+        fixes,
+        request_id=request_id_of(request.scope),
+        client=request.client.host if request.client else None,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import ForeignKey, Index, Integer, String, text
@@ -111,6 +111,31 @@ class PositionReport(StrictModel):
     speed: Annotated[float, Field(ge=0, le=400, allow_inf_nan=False)] | None = Field(
         None, description="metres per second"
     )
+
+
+MAX_BATCH = 5000  # rows per batch request; a bigger backlog is sent as several
+
+
+class BatchFix(PositionReport):
+    """One row of a batch: a fix and the unit it belongs to."""
+
+    unit_id: int = Field(ge=1, le=MAX_ID)
+
+
+class PositionBatch(StrictModel):
+    # Rows are checked one by one (see positions.parse_rows), so one bad row cannot sink the rest.
+    positions: list[Any] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class RowRejection(BaseModel):
+    index: int
+    errors: list[dict[str, Any]]
+
+
+class PositionBatchResult(BaseModel):
+    applied: int = Field(description="fixes that moved their unit")
+    stale: int = Field(description="fixes older than their unit's newest: accepted, ignored")
+    rejected: list[RowRejection]
 
 
 class AssignRequest(StrictModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,13 +18,14 @@ from tansiq.access.policy import (
     visible,
 )
 from tansiq.access.service import require
-from tansiq.errors import Problem
+from tansiq.errors import Problem, field_problem
 from tansiq.events.types import PendingEvent
 from tansiq.incidents.service import check_version, classification_of
 from tansiq.reference.service import unit_type
 from tansiq.store.base import utcnow
 from tansiq.store.paging import decode_cursor, encode_cursor
 from tansiq.store.uow import UnitOfWork
+from tansiq.units import positions
 from tansiq.units.models import (
     ASSIGNED_STATUSES,
     FREE_STATUSES,
@@ -41,7 +41,6 @@ from tansiq.units.models import (
 )
 
 # A fix dated this far ahead of the server clock is a device with a wrong clock, not the future.
-FUTURE_TOLERANCE = timedelta(minutes=2)
 
 
 def get_visible(session: Session, who: Principal, unit_id: int, *, lock: bool = False) -> Unit:
@@ -227,67 +226,17 @@ def report_status(
     return unit
 
 
-def report_position(uow: UnitOfWork, who: Principal, unit_id: int, fix: PositionReport) -> Unit:
+def report_position(
+    uow: UnitOfWork, who: Principal, unit_id: int, fix: PositionReport
+) -> positions.Outcome:
+    """One fix in the caller's unit of work (the demo; the API batches through PositionWriter)."""
     require(who, Permission.UNIT_REPORT)
-    session = uow.session
-    unit = get_visible(session, who, unit_id, lock=True)
-    now = utcnow()
-    at = fix.at or now
-    if at.tzinfo is None:
-        raise Problem(
-            422,
-            "validation_failed",
-            errors=[
-                {
-                    "loc": ["body", "at"],
-                    "type": "timezone_required",
-                    "msg": "a time zone is required",
-                    "msg_ar": "يجب تحديد المنطقة الزمنية",
-                }
-            ],
-        )
-    if at > now + FUTURE_TOLERANCE:
-        raise Problem(
-            422,
-            "validation_failed",
-            errors=[
-                {
-                    "loc": ["body", "at"],
-                    "type": "in_future",
-                    "msg": "the fix is dated in the future",
-                    "msg_ar": "وقت الموقع في المستقبل",
-                }
-            ],
-        )
-    if unit.position_at is not None and at < unit.position_at:
-        return unit  # an older fix arriving late does not move the unit back
-    unit.lat, unit.lon, unit.heading, unit.speed, unit.position_at = (
-        fix.lat,
-        fix.lon,
-        fix.heading,
-        fix.speed,
-        at,
+    at, wrong = positions.check_time(fix.at, utcnow())
+    if wrong is not None or at is None:
+        raise field_problem(["body", "at"], wrong or "default")
+    return positions.record_one(
+        uow, who, positions.Fix(unit_id, fix.lat, fix.lon, at, fix.heading, fix.speed)
     )
-    session.flush()
-    uow.emit(
-        PendingEvent(
-            "unit.position",
-            "unit",
-            str(unit.id),
-            {
-                "unit_id": unit.id,
-                "callsign": unit.callsign,
-                "lat": unit.lat,
-                "lon": unit.lon,
-                "heading": unit.heading,
-                "speed": unit.speed,
-                "at": at.isoformat(),
-                "status": unit.status,
-            },
-            audience_of(session, unit),
-        )
-    )
-    return unit
 
 
 def search(

@@ -1,0 +1,101 @@
+"""Group commit for position reports: concurrent requests share one transaction.
+
+Each request hands its fixes to one writer thread and waits for the outcome. The thread takes
+whatever has queued up meanwhile (up to `MAX_FIXES`) and writes it in a single transaction, so
+under load the costs of a commit (the lock, the disk sync, the event and audit heads) are paid
+once per batch rather than once per request, and requests never queue on the write lock
+themselves. A request is answered only after its batch is durable. If a batch fails, each of
+its requests is retried in a transaction of its own, so one cannot make another fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from tansiq.access.policy import Principal
+from tansiq.audit.context import acting_as
+from tansiq.errors import Problem
+from tansiq.store.db import Store
+from tansiq.units import positions
+from tansiq.units.positions import Fix, Outcome
+
+logger = logging.getLogger(__name__)
+MAX_FIXES = 5000
+
+
+@dataclass
+class _Request:
+    who: Principal
+    fixes: list[Fix]
+    request_id: str | None
+    client: str | None
+    done: Future[list[Outcome]] = field(default_factory=Future)
+
+
+class PositionWriter:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="position-writer", daemon=True)
+        self._thread.start()
+
+    async def submit(
+        self,
+        who: Principal,
+        fixes: list[Fix],
+        *,
+        request_id: str | None = None,
+        client: str | None = None,
+    ) -> list[Outcome]:
+        request = _Request(who, fixes, request_id, client)
+        self._queue.put(request)
+        return await asyncio.wrap_future(request.done)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch, size, stop = [first], len(first.fixes), False
+            while size < MAX_FIXES:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+                size += len(more.fixes)
+            self._write(batch)
+            if stop:
+                return
+
+    def _write(self, batch: list[_Request]) -> None:
+        try:
+            with acting_as(None), self.store.write() as uow:
+                results = [
+                    positions.record(uow, r.who, r.fixes, request_id=r.request_id, client=r.client)
+                    for r in batch
+                ]
+        except Exception as exc:
+            if len(batch) == 1:
+                if not isinstance(exc, Problem):
+                    logger.exception("position batch failed")
+                    exc = Problem(503, "write_failed")
+                batch[0].done.set_exception(exc)
+                return
+            for request in batch:  # find the one at fault; the others still get written
+                self._write([request])
+            return
+        for request, outcomes in zip(batch, results, strict=True):
+            request.done.set_result(outcomes)

@@ -1,0 +1,224 @@
+"""Position reports: the busiest writes there are, so they take a lean path.
+
+A fix is telemetry rather than an edit of a record: many arrive per unit per minute, from
+vehicle trackers as well as people. So fixes are written in batches through prebuilt Core
+statements, not the ORM; the unit keeps its newest fix (an older one arriving late is accepted
+and ignored); each batch appends one `unit.position` event per unit (its newest fix: the feed
+coalesces positions anyway) and one audit entry naming who reported how many fixes for which
+units, instead of an audit entry per fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Table, bindparam, select, update
+
+from tansiq.access.directory import agency_code_of
+from tansiq.access.policy import Permission, Principal, record_audience, visible
+from tansiq.access.service import require
+from tansiq.audit import recorder
+from tansiq.errors import field_error, not_found, validation_error
+from tansiq.events.types import PendingEvent
+from tansiq.store.uow import UnitOfWork
+from tansiq.units.models import BatchFix, RowRejection, Unit, UnitShare
+
+FUTURE_TOLERANCE = timedelta(minutes=2)  # tracker clocks drift; further ahead is an error
+AUDITED_UNIT_IDS = 200  # an audit entry names at most this many units of its batch
+
+_units = cast(Table, Unit.__table__)
+_MOVE = (
+    update(_units)
+    .where(_units.c.id == bindparam("uid"))
+    .values(
+        lat=bindparam("lat"),
+        lon=bindparam("lon"),
+        heading=bindparam("heading"),
+        speed=bindparam("speed"),
+        position_at=bindparam("at"),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    unit_id: int
+    lat: float
+    lon: float
+    at: datetime
+    heading: float | None = None
+    speed: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one fix: `applied`, `stale` (older than the unit's newest) or an error
+    code (`not_found`: no such unit, or one the reporter may not see)."""
+
+    result: str
+    lat: float | None = None
+    lon: float | None = None
+    at: datetime | None = None
+
+
+def check_time(at: datetime | None, now: datetime) -> tuple[datetime | None, str | None]:
+    """The fix's time (now when absent), or the kind of what is wrong with it (a catalogue
+    `validation.*` key)."""
+    if at is None:
+        return now, None
+    if at.tzinfo is None:
+        return None, "timezone_aware"
+    if at > now + FUTURE_TOLERANCE:
+        return None, "in_future"
+    return at, None
+
+
+_ROW = TypeAdapter(BatchFix)
+
+
+def parse_rows(
+    rows: Sequence[Any], now: datetime
+) -> tuple[list[Fix], list[int], list[RowRejection]]:
+    """Check each row of a batch on its own: (fixes, their row indexes, rejected rows)."""
+    fixes: list[Fix] = []
+    indexes: list[int] = []
+    rejected: list[RowRejection] = []
+    for index, row in enumerate(rows):
+        try:
+            item = _ROW.validate_python(row)
+        except ValidationError as exc:
+            errors = [validation_error(dict(e)) for e in exc.errors()]
+            for error in errors:
+                error["loc"] = ["body", "positions", index, *error["loc"]]
+            rejected.append(RowRejection(index=index, errors=errors))
+            continue
+        at, wrong = check_time(item.at, now)
+        if wrong is not None or at is None:
+            rejected.append(rejection(index, "at", wrong or "default"))
+            continue
+        fixes.append(Fix(item.unit_id, item.lat, item.lon, at, item.heading, item.speed))
+        indexes.append(index)
+    return fixes, indexes, rejected
+
+
+def rejection(index: int, field: str, kind: str) -> RowRejection:
+    return RowRejection(
+        index=index, errors=[field_error(["body", "positions", index, field], kind)]
+    )
+
+
+def record(
+    uow: UnitOfWork,
+    who: Principal,
+    fixes: Sequence[Fix],
+    *,
+    request_id: str | None = None,
+    client: str | None = None,
+) -> list[Outcome]:
+    """Apply `fixes` in order within the caller's unit of work; one outcome per fix."""
+    require(who, Permission.UNIT_REPORT)
+    session = uow.session
+    ids = sorted({f.unit_id for f in fixes})
+    rows = session.execute(
+        select(Unit.id, Unit.callsign, Unit.status, Unit.classification, Unit.agency_id)
+        .add_columns(Unit.lat, Unit.lon, Unit.position_at)
+        .where(Unit.id.in_(ids), visible(Unit, UnitShare, who))
+        .with_for_update()
+    ).all()
+    units = {r.id: r for r in rows}
+    newest: dict[int, Fix] = {}
+    current: dict[int, tuple[float | None, float | None, datetime | None]] = {
+        r.id: (r.lat, r.lon, r.position_at) for r in rows
+    }
+    outcomes = []
+    for fix in fixes:
+        if fix.unit_id not in units:
+            outcomes.append(Outcome("not_found"))
+            continue
+        lat, lon, at = current[fix.unit_id]
+        if at is not None and fix.at < at:
+            outcomes.append(Outcome("stale", lat, lon, at))
+            continue
+        current[fix.unit_id] = (fix.lat, fix.lon, fix.at)
+        newest[fix.unit_id] = fix
+        outcomes.append(Outcome("applied", fix.lat, fix.lon, fix.at))
+    if newest:
+        _write(uow, who, [(units[uid], fix) for uid, fix in sorted(newest.items())])
+    applied = sum(o.result == "applied" for o in outcomes)
+    if applied:
+        session.info.setdefault(recorder.PENDING, []).append(
+            {
+                "action": "units.positions",
+                "record_type": "units",
+                "record_id": str(next(iter(newest))) if len(newest) == 1 else None,
+                "before": None,
+                "after": {
+                    "fixes": applied,
+                    "units": sorted(newest)[:AUDITED_UNIT_IDS],
+                    "unit_count": len(newest),
+                },
+                "actor": who.username,
+                "actor_id": who.user_id,
+                "agency": agency_code_of(session, who.agency_id),
+                "role": who.role.value,
+                "request_id": request_id,
+                "client": client,
+            }
+        )
+    return outcomes
+
+
+def _write(uow: UnitOfWork, who: Principal, moves: list[tuple[Any, Fix]]) -> None:
+    session = uow.session
+    session.execute(
+        _MOVE,
+        [
+            {
+                "uid": unit.id,
+                "lat": fix.lat,
+                "lon": fix.lon,
+                "heading": fix.heading,
+                "speed": fix.speed,
+                "at": fix.at,
+            }
+            for unit, fix in moves
+        ],
+    )
+    shares: dict[int, set[int]] = {}
+    for record_id, agency_id in session.execute(
+        select(UnitShare.record_id, UnitShare.agency_id).where(
+            UnitShare.record_id.in_([unit.id for unit, _ in moves])
+        )
+    ):
+        shares.setdefault(record_id, set()).add(agency_id)
+    for unit, fix in moves:
+        uow.emit(
+            PendingEvent(
+                "unit.position",
+                "unit",
+                str(unit.id),
+                {
+                    "unit_id": unit.id,
+                    "callsign": unit.callsign,
+                    "lat": fix.lat,
+                    "lon": fix.lon,
+                    "heading": fix.heading,
+                    "speed": fix.speed,
+                    "at": fix.at.isoformat(),
+                    "status": unit.status,
+                },
+                record_audience(unit.classification, unit.agency_id, shares.get(unit.id, set())),
+            )
+        )
+
+
+def record_one(uow: UnitOfWork, who: Principal, fix: Fix) -> Outcome:
+    """One fix, with the answers of the single-fix endpoint: 404 for a unit out of sight."""
+    (outcome,) = record(uow, who, [fix])
+    if outcome.result == "not_found":
+        raise not_found()
+    return outcome
