@@ -193,8 +193,17 @@ class FeedHub:
             return log.read_range(session, after, until)
 
     async def _poll(self) -> None:
+        marker: object | None = None
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
         while True:
             await asyncio.sleep(self.poll_s)
+            # Skip the query when the database files show no commit since the last look (a
+            # file time is coarse, so ask anyway at least every POLL_S).
+            now = self.store.change_marker()
+            if now is not None and now == marker and loop.time() - asked < POLL_S:
+                continue
+            marker, asked = now, loop.time()
             try:
                 db_head = await asyncio.to_thread(self._db_head)
                 if db_head > self.head:

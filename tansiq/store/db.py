@@ -128,6 +128,22 @@ class Store:
             if self.bus is not None:
                 self.bus.publish(published)
 
+    def change_marker(self) -> object | None:
+        """Something that differs after any commit by any process: for SQLite the state of its
+        files (a stat, cheap enough to ask 50 times a second); None where we cannot tell
+        without a query (PostgreSQL)."""
+        path = self.url.database
+        if not self.is_sqlite or not path or self._lock_file is None:
+            return None
+        marks = []
+        for name in (f"{path}-wal", path):
+            try:
+                st = os.stat(name)
+            except OSError:
+                continue
+            marks.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        return tuple(marks)
+
     def dispose(self) -> None:
         if self._lock_file is not None:
             os.close(self._lock_file)
