@@ -13,8 +13,9 @@ from tansiq.analytics.errors import AnalyticsError
 from tansiq.analytics.longterm import DecayedCounts, Ensemble
 from tansiq.analytics.predictor import Predictor
 from tansiq.analytics.sepp import GridSEPP
+from tansiq.analytics.shift import ShiftRisk
 
-__all__ = ["DEFAULT_METHOD", "METHODS", "make_method", "make_methods"]
+__all__ = ["DEFAULT_METHOD", "METHODS", "make_method", "make_methods", "make_predictor"]
 
 METHODS: dict[str, Callable[[], Predictor]] = {
     "decay": DecayedCounts,
@@ -47,3 +48,19 @@ def make_method(name: str) -> Predictor:
 def make_methods(names: Sequence[str]) -> dict[str, Predictor]:
     """Predictors for several names, checking them all before any work starts."""
     return {name: make_method(name) for name in names}
+
+
+def make_predictor(name: str, shift: str | None = None) -> Predictor:
+    """A method's predictor, restricted to a shift's local hours (``"22-6"``) when given."""
+    predictor = make_method(name)
+    if not shift:
+        return predictor
+    try:
+        start, end = (int(part) for part in shift.split("-"))
+    except ValueError:
+        raise AnalyticsError(
+            "bad_shift",
+            f"A shift must look like 22-6 (start-end hours), got '{shift}'",
+            f"يجب أن تكون المناوبة على شكل 22-6 (ساعة البداية-النهاية): '{shift}'",
+        ) from None
+    return ShiftRisk(predictor, start, end)
