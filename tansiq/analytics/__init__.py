@@ -1,7 +1,9 @@
 """Crime-pattern analytics: hot spots, near-repeat analysis, next-day risk and patrol plans.
 
-Pure numpy/scipy/pandas/pyproj; nothing here imports the rest of Tansiq, so the engine runs in
-a notebook on any event table.  Estimators follow the PySAL/scikit-learn convention:
+Pure numpy/scipy/pandas/pyproj; the engine imports nothing else of Tansiq, so it runs in a
+notebook on any event table.  The platform's side (``incidents``, ``problems``, ``responses``,
+``api``: the routes under ``/api/v1/analytics``) imports the engine, never the reverse, and is
+not imported here.  Estimators follow the PySAL/scikit-learn convention:
 configuration in ``__init__``, ``fit(...)`` returns ``self``, results end with ``_``.
 """
 
@@ -16,7 +18,13 @@ from tansiq.analytics.history import History
 from tansiq.analytics.hotspots import GridCounts, KernelDensity
 from tansiq.analytics.knox import KnoxTest
 from tansiq.analytics.longterm import DecayedCounts, Ensemble
-from tansiq.analytics.methods import DEFAULT_METHOD, METHODS, make_method, make_methods
+from tansiq.analytics.methods import (
+    DEFAULT_METHOD,
+    METHODS,
+    make_method,
+    make_methods,
+    make_predictor,
+)
 from tansiq.analytics.patrol import PatrolPlan
 from tansiq.analytics.predictor import Predictor
 from tansiq.analytics.sepp import GridSEPP
@@ -51,6 +59,7 @@ __all__ = [
     "hits_at_coverage",
     "make_method",
     "make_methods",
+    "make_predictor",
     "patrol_geojson",
     "prepare_events",
     "read_events",

@@ -80,8 +80,8 @@ def _scope(
     if start and end and start > end:
         raise Problem(400, "invalid_time_range")
     return Scope(
-        start=start,  # type: ignore[arg-type]  # defaults are filled per analysis
-        end=end,  # type: ignore[arg-type]
+        start=start,  # defaults depend on the analysis: see _period and _predicted
+        end=end,
         types=type or [],
         bbox=parse_bbox(bbox),
         include_cancelled=include_cancelled,
@@ -108,8 +108,8 @@ def _period(scope: Scope) -> Scope:
 def _meta(analysis: str, scope: Scope, loaded: Loaded, **extra: Any) -> dict[str, Any]:
     return {
         "analysis": analysis,
-        "from": scope.start.isoformat(),
-        "to": scope.end.isoformat(),
+        "from": scope.start.isoformat() if scope.start else None,
+        "to": scope.end.isoformat() if scope.end else None,
         "timezone": scope.timezone,
         "crs": loaded.crs,
         "cell_size": scope.cell_size,

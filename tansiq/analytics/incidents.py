@@ -54,10 +54,10 @@ class Limits:
 
 @dataclass
 class Scope:
-    """Which incidents an analysis uses and how they are gridded."""
+    """Which incidents an analysis uses and how they are gridded; an open end is unbounded."""
 
-    start: datetime
-    end: datetime
+    start: datetime | None = None
+    end: datetime | None = None
     types: list[str] = field(default_factory=list)
     bbox: tuple[float, float, float, float] | None = None
     include_cancelled: bool = False
@@ -124,11 +124,11 @@ def _query(
         Incident.lon,
         Incident.type_code,
         Incident.classification,
-    ).where(
-        visible(Incident, IncidentShare, who),
-        Incident.reported_at >= scope.start,
-        Incident.reported_at < scope.end,
-    )
+    ).where(visible(Incident, IncidentShare, who))
+    if scope.start is not None:
+        stmt = stmt.where(Incident.reported_at >= scope.start)
+    if scope.end is not None:
+        stmt = stmt.where(Incident.reported_at < scope.end)
     if scope.types:
         stmt = stmt.where(Incident.type_code.in_(scope.types))
     if not scope.include_cancelled:
@@ -163,7 +163,7 @@ def _check_grid(x: np.ndarray, y: np.ndarray, cell_size: float, limit: int) -> N
 def load(session: Session, who: Principal, scope: Scope, limits: Limits) -> Loaded:
     """The visible incidents of ``scope`` on a snapped grid whose study area is every cell
     holding one of them.  Refuses (422) an empty result, too many incidents or too many cells."""
-    if scope.start > scope.end:
+    if scope.start and scope.end and scope.start > scope.end:
         raise Problem(400, "invalid_time_range")
     check_timezone(scope.timezone)
     if scope.crs is not None:

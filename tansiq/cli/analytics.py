@@ -7,6 +7,8 @@ and Arabic and exit with status 2.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
 import warnings
@@ -29,12 +31,10 @@ from tansiq.analytics import (
     KernelDensity,
     KnoxTest,
     PatrolPlan,
-    Predictor,
-    ShiftRisk,
     cell_table,
     evaluate,
-    make_method,
     make_methods,
+    make_predictor,
     patrol_geojson,
     read_events,
     write_cells,
@@ -67,18 +67,19 @@ CatsOpt = Annotated[
 
 @dataclass
 class Source:
-    """How to read the events: the file, its column mapping, the grid."""
+    """How to read the events: the file, its column mapping, the grid, the categories kept."""
 
     events: Path
+    categories: str | None
+    cell_size: float
+    crs: str
     time_col: str
     lat_col: str
     lon_col: str
     x_col: str | None
     y_col: str | None
     category_col: str
-    crs: str
     timezone: str | None
-    cell_size: float
 
     def load(self) -> History:
         with warnings.catch_warnings(record=True) as caught:
@@ -96,28 +97,58 @@ class Source:
             )
         for warning in caught:
             typer.echo(f"note: {warning.message}", err=True)
-        return History.on_study_grid(frame, self.cell_size, self.crs)
+        # The grid covers every event, so maps of one category line up with maps of all.
+        history = History.on_study_grid(frame, self.cell_size, self.crs)
+        chosen = _split(self.categories)
+        return history.with_categories(chosen) if chosen else history
+
+
+def _source_options(
+    events: EventsOpt,
+    categories: CatsOpt = None,
+    cell_size: CellOpt = 150.0,
+    crs: CrsOpt = "EPSG:32617",
+    time_col: TimeCol = "occurred_at",
+    lat_col: LatCol = "lat",
+    lon_col: LonCol = "lon",
+    x_col: XCol = None,
+    y_col: YCol = None,
+    category_col: CatCol = "category",
+    timezone: TzOpt = None,
+) -> Source:
+    """The options every command shares, declared once (see :func:`with_source`)."""
+    return Source(**locals())
+
+
+def with_source(command: Callable[..., T]) -> Callable[..., T]:
+    """Give a command taking ``source: Source`` the shared options instead: ``--events`` first,
+    then the command's own options, then categories, grid and column mapping (the order
+    ``--help`` shows)."""
+    shared = list(inspect.signature(_source_options, eval_str=True).parameters.values())
+    own = [
+        p
+        for p in inspect.signature(command, eval_str=True).parameters.values()
+        if p.name != "source"
+    ]
+    params = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in [shared[0], *own, *shared[1:]]
+    ]
+    names = [p.name for p in shared]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> T:
+        source = _source_options(**{name: kwargs.pop(name) for name in names})
+        return command(source=source, **kwargs)
+
+    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
 
 
 ShiftOpt = Annotated[
     str | None,
     typer.Option(help="Only these local hours, e.g. 22-6 for a night shift (default: whole day)"),
 ]
-
-
-def _predictor(method: str, shift: str | None) -> Predictor:
-    predictor = make_method(method)
-    if not shift:
-        return predictor
-    try:
-        start, end = (int(part) for part in shift.split("-"))
-    except ValueError:
-        raise AnalyticsError(
-            "bad_shift",
-            f"--shift must look like 22-6 (start-end hours), got '{shift}'",
-            f"يجب أن تكون --shift على شكل 22-6 (ساعة البداية-النهاية): '{shift}'",
-        ) from None
-    return ShiftRisk(predictor, start, end)
 
 
 def _split(text: str | None) -> list[str]:
@@ -133,10 +164,6 @@ def _run(action: Callable[[], T]) -> T:
         raise typer.Exit(2) from None
 
 
-def _source(**kwargs: Any) -> Source:
-    return Source(**kwargs)
-
-
 def _format_table(result: dict[str, Any]) -> str:
     cov = [f"{round(c * 100):g}%" for c in DEFAULT_COVERAGES]
     heads = ["method", *[f"HR@{c}" for c in cov], *[f"PAI@{c}" for c in cov], "s/day"]
@@ -150,34 +177,18 @@ def _format_table(result: dict[str, Any]) -> str:
     return "\n".join(f"| {line} |" for line in lines)
 
 
-def _history(source: Source, categories: str | None) -> History:
-    history = source.load()
-    chosen = _split(categories)
-    return history.with_categories(chosen) if chosen else history
-
-
 @app.command("evaluate")
+@with_source
 def evaluate_command(
-    events: EventsOpt,
+    source: Source,
     methods: Annotated[
         str, typer.Option(help=f"Comma-separated methods; known: {', '.join(METHODS)}")
     ] = "naive,retrospective,prospective,sepp,decay",
     start: Annotated[str, typer.Option(help="First day predicted (YYYY-MM-DD)")] = "2019-09-01",
     days: Annotated[int, typer.Option(help="Number of days predicted")] = 60,
     output_format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
-    categories: CatsOpt = None,
-    cell_size: CellOpt = 150.0,
-    crs: CrsOpt = "EPSG:32617",
-    time_col: TimeCol = "occurred_at",
-    lat_col: LatCol = "lat",
-    lon_col: LonCol = "lon",
-    x_col: XCol = None,
-    y_col: YCol = None,
-    category_col: CatCol = "category",
-    timezone: TzOpt = None,
 ) -> None:
     """Rolling-origin evaluation: hit rate and PAI at 1/5/10 % coverage, seconds per day."""
-    source = _source(**{k: v for k, v in locals().items() if k in Source.__annotations__})
 
     def run() -> dict[str, Any]:
         if output_format not in {"table", "json"}:
@@ -187,7 +198,7 @@ def evaluate_command(
                 f"صيغة غير معروفة '{output_format}'؛ استخدم table أو json",
             )
         chosen = make_methods(_split(methods))
-        return evaluate(chosen, _history(source, categories), start, days).as_dict()
+        return evaluate(chosen, source.load(), start, days).as_dict()
 
     result = _run(run)
     if output_format == "json":
@@ -195,35 +206,25 @@ def evaluate_command(
     else:
         typer.echo(
             f"{result['days']} days from {result['start']}, "
-            f"{result['study_cells']} study cells of {cell_size:g} m"
+            f"{result['study_cells']} study cells of {source.cell_size:g} m"
         )
         typer.echo(_format_table(result))
 
 
 @app.command("predict")
+@with_source
 def predict_command(
-    events: EventsOpt,
+    source: Source,
     at: Annotated[str, typer.Option(help="Day to predict (YYYY-MM-DD)")],
     out: Annotated[Path, typer.Option(help="Output .csv or .geojson")],
     method: Annotated[str, typer.Option(help=f"One of: {', '.join(METHODS)}")] = DEFAULT_METHOD,
     shift: ShiftOpt = None,
-    categories: CatsOpt = None,
-    cell_size: CellOpt = 150.0,
-    crs: CrsOpt = "EPSG:32617",
-    time_col: TimeCol = "occurred_at",
-    lat_col: LatCol = "lat",
-    lon_col: LonCol = "lon",
-    x_col: XCol = None,
-    y_col: YCol = None,
-    category_col: CatCol = "category",
-    timezone: TzOpt = None,
 ) -> None:
     """Risk per grid cell for one day, from events strictly before it."""
-    source = _source(**{k: v for k, v in locals().items() if k in Source.__annotations__})
 
     def run() -> Path:
-        predictor = _predictor(method, shift)
-        history = _history(source, categories)
+        predictor = make_predictor(method, shift)
+        history = source.load()
         predictor.fit(history, at)
         table = cell_table(history.grid, {"risk": predictor.risk_})
         return write_cells(out, table, history.grid)
@@ -232,8 +233,9 @@ def predict_command(
 
 
 @app.command("patrol")
+@with_source
 def patrol_command(
-    events: EventsOpt,
+    source: Source,
     at: Annotated[str, typer.Option(help="Day (shift) to plan (YYYY-MM-DD)")],
     out: Annotated[Path, typer.Option(help="Output .geojson")],
     patrols: Annotated[int, typer.Option(help="Number of patrol areas")] = 5,
@@ -243,27 +245,16 @@ def patrol_command(
     ] = None,
     method: Annotated[str, typer.Option(help=f"One of: {', '.join(METHODS)}")] = DEFAULT_METHOD,
     shift: ShiftOpt = None,
-    categories: CatsOpt = None,
-    cell_size: CellOpt = 150.0,
-    crs: CrsOpt = "EPSG:32617",
-    time_col: TimeCol = "occurred_at",
-    lat_col: LatCol = "lat",
-    lon_col: LonCol = "lon",
-    x_col: XCol = None,
-    y_col: YCol = None,
-    category_col: CatCol = "category",
-    timezone: TzOpt = None,
 ) -> None:
     """N compact patrol areas from the predicted risk, with the expected share of crime."""
-    source = _source(**{k: v for k, v in locals().items() if k in Source.__annotations__})
 
     def run() -> list[dict[str, Any]]:
-        history = _history(source, categories)
-        risk = _predictor(method, shift).fit(history, at).risk_
+        history = source.load()
+        risk = make_predictor(method, shift).fit(history, at).risk_
         size = cells_per_patrol
         if patrol_km2 is not None:
             # Whole cells only: round to the nearest count, but never below one cell.
-            size = max(1, round(patrol_km2 * 1e6 / cell_size**2))
+            size = max(1, round(patrol_km2 * 1e6 / source.cell_size**2))
         plan = PatrolPlan(patrols, size).fit(risk, history.grid)
         features = patrol_geojson(plan, history.grid)
         write_geojson(out, features)
@@ -279,35 +270,22 @@ def patrol_command(
 
 
 @app.command("hotspots")
+@with_source
 def hotspots_command(
-    events: EventsOpt,
+    source: Source,
     out: Annotated[Path, typer.Option(help="Output .csv or .geojson")],
     start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD)")] = None,
     end: Annotated[str | None, typer.Option(help="Day after the last (YYYY-MM-DD)")] = None,
     bandwidth: Annotated[float, typer.Option(help="Kernel bandwidth in metres")] = 200.0,
     permutations: Annotated[int, typer.Option(help="Gi* permutations")] = 999,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
-    categories: CatsOpt = None,
-    cell_size: CellOpt = 150.0,
-    crs: CrsOpt = "EPSG:32617",
-    time_col: TimeCol = "occurred_at",
-    lat_col: LatCol = "lat",
-    lon_col: LonCol = "lon",
-    x_col: XCol = None,
-    y_col: YCol = None,
-    category_col: CatCol = "category",
-    timezone: TzOpt = None,
 ) -> None:
     """Counts, kernel density and Getis-Ord Gi* hot/cold spots per cell over a period."""
-    source = _source(**{k: v for k, v in locals().items() if k in Source.__annotations__})
 
     def run() -> tuple[Path, int, int]:
         history = source.load()
-        cats = _split(categories) or None
-        kde = KernelDensity(bandwidth, start=start, end=end, categories=cats).fit(history)
-        gi = GetisOrdGiStar(permutations, start=start, end=end, categories=cats, seed=seed).fit(
-            history
-        )
+        kde = KernelDensity(bandwidth, start=start, end=end).fit(history)
+        gi = GetisOrdGiStar(permutations, start=start, end=end, seed=seed).fit(history)
         grid = history.grid
         values = {"count": kde.counts_, "density_km2": kde.density_}
         for name, array in [("gi_z", gi.z_), ("gi_p_sim", gi.p_sim_), ("gi_p_norm", gi.p_norm_)]:
@@ -326,8 +304,9 @@ def hotspots_command(
 
 
 @app.command("knox")
+@with_source
 def knox_command(
-    events: EventsOpt,
+    source: Source,
     start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD)")] = None,
     end: Annotated[str | None, typer.Option(help="Day after the last (YYYY-MM-DD)")] = None,
     space_bands: Annotated[
@@ -337,19 +316,8 @@ def knox_command(
     permutations: Annotated[int, typer.Option(help="Monte Carlo shuffles")] = 99,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
     output_format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
-    categories: CatsOpt = None,
-    cell_size: CellOpt = 150.0,
-    crs: CrsOpt = "EPSG:32617",
-    time_col: TimeCol = "occurred_at",
-    lat_col: LatCol = "lat",
-    lon_col: LonCol = "lon",
-    x_col: XCol = None,
-    y_col: YCol = None,
-    category_col: CatCol = "category",
-    timezone: TzOpt = None,
 ) -> None:
     """Knox near-repeat test over space and time bands (Near Repeat Calculator style)."""
-    source = _source(**{k: v for k, v in locals().items() if k in Source.__annotations__})
 
     def numbers(text: str, what: str) -> list[float]:
         try:
@@ -368,7 +336,6 @@ def knox_command(
             permutations,
             start=start,
             end=end,
-            categories=_split(categories) or None,
             seed=seed,
         )
         return test.fit(source.load()).table_

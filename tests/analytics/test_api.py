@@ -405,3 +405,13 @@ def test_the_predicted_day_defaults_to_the_day_after_the_period(client, analyst,
     result = get(client, analyst, "risk", to=end.isoformat())
     local = end.astimezone(api.check_timezone("Asia/Kuwait")).date()
     assert date.fromisoformat(result["day"]) == local + timedelta(days=1)
+
+
+def test_the_visibility_rule_is_part_of_the_query() -> None:
+    from tansiq.access.models import Clearance, Role
+    from tansiq.access.policy import Principal
+    from tansiq.analytics.incidents import Scope, _query
+
+    who = Principal(1, "a", Role.ANALYST, 7, Clearance.RESTRICTED)
+    sql = str(_query(who, Scope(), 10).compile(compile_kwargs={"literal_binds": True}))
+    assert "incidents.classification <= 1" in sql and "incident_shares.agency_id = 7" in sql

@@ -209,3 +209,36 @@ def test_patrol_size_can_be_given_as_an_area(sample_path: Path, tmp_path: Path) 
     assert code == 0, stderr
     # 0.2 km² at 150 m cells (0.0225 km² each) is 9 cells.
     assert [f["properties"]["cells"] for f in json.loads(out.read_text())["features"]] == [9, 9]
+
+
+def test_every_command_takes_the_shared_event_and_grid_options() -> None:
+    shared = ["--events", "--categories", "--cell-size", "--crs", "--time-col", "--lat-col"]
+    shared += ["--lon-col", "--x-col", "--y-col", "--category-col", "--timezone"]
+    for command in ["evaluate", "predict", "patrol", "hotspots", "knox"]:
+        code, stdout, _ = run(command, "--help")
+        assert code == 0
+        # --events comes first, the shared grid and mapping options last, as before.
+        positions = [stdout.index(option) for option in shared]
+        assert positions[1:] == sorted(positions[1:]) and positions[0] < positions[1], command
+
+
+def test_categories_narrow_hotspots_as_they_narrow_predictions(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "robbery.csv"
+    code, _, stderr = run(
+        "hotspots",
+        "--events",
+        sample_path,
+        "--categories",
+        "Robbery",
+        "--out",
+        out,
+        "--permutations",
+        "9",
+    )
+    assert code == 0, stderr
+    robbery = pd.read_parquet(sample_path).query("category == 'Robbery'")
+    assert pd.read_csv(out)["count"].sum() == len(robbery)
+    code, _, stderr = run("knox", "--events", sample_path, "--categories", "Nothing")
+    assert code == 2 and "unknown_category" in stderr
