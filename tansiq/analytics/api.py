@@ -38,7 +38,14 @@ from tansiq.analytics.methods import DEFAULT_METHOD, METHODS, make_predictor
 from tansiq.analytics.patrol import PatrolPlan
 from tansiq.analytics.predictor import Predictor
 from tansiq.analytics.problems import engine_problems
-from tansiq.analytics.responses import Format, cells_response, clean, geojson_response, running
+from tansiq.analytics.responses import (
+    GEOJSON,
+    Format,
+    cells_response,
+    clean,
+    geojson_response,
+    running,
+)
 from tansiq.api.deps import StoreDep, Who
 from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.errors import Problem, require_aware
@@ -46,6 +53,15 @@ from tansiq.incidents.search import parse_bbox
 from tansiq.store.db import Store
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
+_CELLS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Cells as a GeoJSON FeatureCollection (format=geojson) or rows (json)",
+        "content": {GEOJSON: {}, "application/json": {}},
+    }
+}
+_AREAS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Patrol areas as a GeoJSON FeatureCollection", "content": {GEOJSON: {}}}
+}
 
 #: Bounds of one request; tests replace it to reach the limits with a handful of incidents.
 LIMITS = Limits()
@@ -130,7 +146,7 @@ def methods(who: Analyst) -> dict[str, Any]:
     return {"methods": list(METHODS), "default": DEFAULT_METHOD, "limits": vars(LIMITS)}
 
 
-@router.get("/hotspots", response_class=JSONResponse)
+@router.get("/hotspots", response_class=JSONResponse, responses=_CELLS)
 def hotspots(
     who: Analyst,
     store: StoreDep,
@@ -159,7 +175,7 @@ def hotspots(
     return cells_response(grid, table, meta, format)
 
 
-@router.get("/gi-star", response_class=JSONResponse)
+@router.get("/gi-star", response_class=JSONResponse, responses=_CELLS)
 def gi_star(
     who: Analyst,
     store: StoreDep,
@@ -269,7 +285,7 @@ def _fit(
     return scope, day, loaded, predictor
 
 
-@router.get("/risk", response_class=JSONResponse)
+@router.get("/risk", response_class=JSONResponse, responses=_CELLS)
 def risk(
     who: Analyst,
     store: StoreDep,
@@ -292,7 +308,7 @@ def risk(
     return cells_response(grid, table, {**meta, "coverage": coverage}, format)
 
 
-@router.get("/patrol-plan", response_class=JSONResponse)
+@router.get("/patrol-plan", response_class=JSONResponse, responses=_AREAS)
 def patrol_plan(
     who: Analyst,
     store: StoreDep,
