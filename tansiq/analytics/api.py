@@ -66,6 +66,7 @@ _AREAS: dict[int | str, dict[str, Any]] = {
 #: Bounds of one request; tests replace it to reach the limits with a handful of incidents.
 LIMITS = Limits()
 DEFAULT_DAYS = 365
+YEARS = (1900, 2199)  # the times an analysis accepts
 MAX_PATROL_CELLS = 400  # a patrol area is grown cell by cell in Python
 
 
@@ -93,6 +94,7 @@ def _scope(
     ),
 ) -> Scope:
     require_aware("query", **{"from": start, "to": end})
+    _check_years(start, end)
     if start and end and start > end:
         raise Problem(400, "invalid_time_range")
     return Scope(
@@ -105,6 +107,12 @@ def _scope(
         crs=crs,
         timezone=timezone,
     )
+
+
+def _check_years(*values: date | None) -> None:
+    # Far-off dates overflow when shifted by a zone or a year of history; nobody needs them.
+    if any(v is not None and not YEARS[0] <= v.year <= YEARS[1] for v in values):
+        raise Problem(422, "analytics_time_out_of_range", first=YEARS[0], last=YEARS[1])
 
 
 ScopeDep = Annotated[Scope, Depends(_scope)]
@@ -265,6 +273,7 @@ def near_repeat(
 def _predicted(scope: Scope, at: date | None) -> tuple[Scope, date]:
     """The day to predict (default: the local day after the period) and the history before it."""
     zone = check_timezone(scope.timezone)
+    _check_years(at)
     if at is None:
         last = (scope.end or datetime.now(zone)).astimezone(zone) - timedelta(microseconds=1)
         at = last.date() + timedelta(days=1)

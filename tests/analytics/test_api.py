@@ -415,3 +415,15 @@ def test_the_visibility_rule_is_part_of_the_query() -> None:
     who = Principal(1, "a", Role.ANALYST, 7, Clearance.RESTRICTED)
     sql = str(_query(who, Scope(), 10).compile(compile_kwargs={"literal_binds": True}))
     assert "incidents.classification <= 1" in sql and "incident_shares.agency_id = 7" in sql
+
+
+def test_far_off_times_and_days_are_refused_not_overflowed(client, analyst, world) -> None:
+    for path, params in [
+        ("hotspots", {"from": "0001-01-01T00:00:00+03:00"}),
+        ("hotspots", {"to": "9999-12-31T23:59:59-05:00"}),
+        ("risk", {"to": "9999-12-31T23:00:00+00:00"}),
+        ("risk", {"at": "0001-01-01"}),
+        ("patrol-plan", {"at": "9999-12-31"}),
+    ]:
+        body = problem(client, analyst, path, 422, "analytics_time_out_of_range", **params)
+        assert "1900" in body["detail"] and "2199" in body["detail_ar"]
