@@ -19,6 +19,8 @@ from tansiq.api.middleware import BodyLimitMiddleware, HeadersMiddleware
 from tansiq.audit.api import router as audit_router
 from tansiq.audit.writer import DeliveryAuditor
 from tansiq.config import Settings
+from tansiq.dispatch.api import router as dispatch_router
+from tansiq.dispatch.roads import Roads
 from tansiq.events.api import router as feed_router
 from tansiq.events.bus import EventBus, InProcessBus
 from tansiq.events.hub import FeedHub
@@ -56,6 +58,8 @@ def create_app(
         app.state.settings, app.state.store, app.state.hub = settings, store, hub
         app.state.principals = principals
         app.state.positions = PositionWriter(store)
+        app.state.roads = Roads(store)
+        await asyncio.to_thread(app.state.roads.refresh)  # a large network loads before we answer
         app.state.auditor = auditor
         await hub.start()
         stoppers = [await start(app) for start in background or []]
@@ -84,6 +88,7 @@ def create_app(
         access_router,
         reference_router,
         incidents_router,
+        dispatch_router,
         units_router,
         feed_router,
         audit_router,

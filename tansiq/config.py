@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     # How often the feed hub looks in the log for events written by other processes. None: half
     # a second with one worker, 20 ms with several (then most events come from the others).
     feed_poll_seconds: float | None = Field(None, gt=0, le=5)
+    # Speed for travel-time estimates when no road network is loaded (or off the network).
+    dispatch_straight_line_kmh: float = Field(40.0, gt=0, le=300)
     port: int = Field(8000, ge=1, le=65535)
 
     # Secrets come from the environment or a file, never from a command line or the repository.

@@ -1,0 +1,1 @@
+"""Dispatch: which available units to send to an incident, ranked by travel time."""
