@@ -32,6 +32,7 @@ SKIP_TABLES = frozenset(
         "idempotency_keys",
         "revoked_tokens",
         "login_throttle",
+        "unit_positions",  # telemetry: each report batch is audited once (units/positions.py)
     }
 )
 REDACTED = frozenset({"password_hash"})

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
-from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tansiq.incidents.models import AgencyCode, ClassificationName, Lat, Lon
@@ -78,6 +78,34 @@ class Assignment(Base):
     assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime | None]
     released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What dispatch predicted when the unit was sent, and when it set off and arrived: response
+    # times, and how good the predictions are.
+    predicted_eta_s: Mapped[float | None]
+    eta_method: Mapped[str | None] = mapped_column(String(16))
+    en_route_at: Mapped[datetime | None]
+    on_scene_at: Mapped[datetime | None]
+
+
+class UnitPosition(Base):
+    """A unit's track: every fix that moved it, with its place on the road network if known."""
+
+    __tablename__ = "unit_positions"
+    __table_args__ = (Index("ix_unit_positions_unit_at", "unit_id", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(index=True)
+    lat: Mapped[float]
+    lon: Mapped[float]
+    heading: Mapped[float | None]
+    speed: Mapped[float | None]
+    road_network: Mapped[int | None]  # the network version road_edge refers to
+    road_edge: Mapped[int | None]
+    road_fraction: Mapped[float | None]
+    road_offset_m: Mapped[float | None]
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 # --- API schemas -------------------------------------------------------------------------------
