@@ -57,9 +57,11 @@ def create_app(
         hub.access_listeners.append(principals.on_events)
         app.state.settings, app.state.store, app.state.hub = settings, store, hub
         app.state.principals = principals
-        app.state.positions = PositionWriter(store)
         app.state.roads = Roads(store)
         await asyncio.to_thread(app.state.roads.refresh)  # a large network loads before we answer
+        app.state.positions = PositionWriter(
+            store, app.state.roads, settings.track_retention_days
+        )
         app.state.auditor = auditor
         await hub.start()
         stoppers = [await start(app) for start in background or []]

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     feed_poll_seconds: float | None = Field(None, gt=0, le=5)
     # Speed for travel-time estimates when no road network is loaded (or off the network).
     dispatch_straight_line_kmh: float = Field(40.0, gt=0, le=300)
+    # How long each unit's track (every position fix) is kept.
+    track_retention_days: int = Field(90, ge=1, le=3650)
     port: int = Field(8000, ge=1, le=65535)
 
     # Secrets come from the environment or a file, never from a command line or the repository.

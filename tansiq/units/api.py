@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -15,10 +16,10 @@ from tansiq.api.idempotency import created_response
 from tansiq.api.middleware import request_id_of
 from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit.service import record_reads
-from tansiq.errors import field_problem, not_found
+from tansiq.errors import field_problem, not_found, require_aware
 from tansiq.schemas import RecordId
 from tansiq.store.base import utcnow
-from tansiq.units import positions, service
+from tansiq.units import positions, service, tracks
 from tansiq.units.models import (
     PositionBatch,
     PositionBatchResult,
@@ -145,6 +146,26 @@ async def report_position(
         "lon": outcome.lon,
         "at": outcome.at.isoformat() if outcome.at else None,
     }
+
+
+@router.get("/{unit_id}/track", response_model=tracks.Track)
+def unit_track(
+    unit_id: RecordId,
+    who: Who,
+    store: StoreDep,
+    start: Annotated[datetime | None, Query(alias="from", description="default: 24 h ago")] = None,
+    end: Annotated[datetime | None, Query(alias="to", description="default: now")] = None,
+    every: Annotated[
+        int | None, Query(ge=1, le=86_400, description="thin to one fix per N s")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=tracks.MAX_POINTS)] = 2000,
+) -> tracks.Track:
+    """Where the unit has been: its fixes in order, late-arriving ones included."""
+    require_aware("query", **{"from": start, "to": end})
+    end = end or utcnow()
+    start = start or end - timedelta(hours=24)
+    with store.read() as session:
+        return tracks.track(session, who, unit_id, start, end, every_s=every, limit=limit)
 
 
 @router.post("/positions", status_code=202, response_model=PositionBatchResult)

@@ -11,21 +11,30 @@ its requests is retried in a transaction of its own, so one cannot make another 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from tansiq.access.policy import Principal
 from tansiq.audit.context import acting_as
 from tansiq.errors import Problem
+from tansiq.store.base import utcnow
 from tansiq.store.db import Store
 from tansiq.units import positions
 from tansiq.units.positions import Fix, Outcome
 
+if TYPE_CHECKING:
+    from tansiq.dispatch.roads import Roads
+
 logger = logging.getLogger(__name__)
 MAX_FIXES = 5000
+PRUNE_EVERY_S = 600.0
 
 
 @dataclass
@@ -38,8 +47,13 @@ class _Request:
 
 
 class PositionWriter:
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self, store: Store, roads: Roads | None = None, retention_days: int | None = None
+    ) -> None:
         self.store = store
+        self.roads = roads
+        self.retention_days = retention_days
+        self._pruned = 0.0
         self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="position-writer", daemon=True)
         self._thread.start()
@@ -76,9 +90,51 @@ class PositionWriter:
                     break
                 batch.append(more)
                 size += len(more.fixes)
+            self._place_on_roads(batch)
             self._write(batch)
+            self._prune()
             if stop:
                 return
+
+    def _place_on_roads(self, batch: list[_Request]) -> None:
+        """Snap every fix of the batch to the road network in one vectorised pass, outside the
+        transaction; a fix far from any road is kept without a road place."""
+        router = self.roads.current() if self.roads is not None else None
+        version = self.roads.version if self.roads is not None else None
+        if router is None or version is None:
+            return
+        fixes = [f for r in batch for f in r.fixes]
+        try:
+            placed = router.snapper.snap_many([f.lon for f in fixes], [f.lat for f in fixes])
+        except Exception:  # snapping is an enrichment: never lose fixes over it
+            logger.exception("snapping a position batch failed")
+            return
+        i = 0
+        for request in batch:
+            out = []
+            for fix in request.fixes:
+                if placed.edge[i] >= 0:
+                    place = positions.RoadPlace(
+                        version[0],
+                        int(placed.edge[i]),
+                        float(placed.fraction[i]),
+                        float(placed.distance_m[i]),
+                    )
+                    fix = dataclasses.replace(fix, road=place)
+                out.append(fix)
+                i += 1
+            request.fixes = out
+
+    def _prune(self) -> None:
+        """Drop track points older than the retention, now and then (not on every batch)."""
+        if not self.retention_days or time.monotonic() - self._pruned < PRUNE_EVERY_S:
+            return
+        self._pruned = time.monotonic()
+        try:
+            with acting_as(None), self.store.write() as uow:
+                positions.prune(uow, utcnow() - timedelta(days=self.retention_days))
+        except Exception:
+            logger.exception("pruning old track points failed")
 
     def _write(self, batch: list[_Request]) -> None:
         try:

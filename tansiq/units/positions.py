@@ -2,9 +2,10 @@
 
 A fix is telemetry rather than an edit of a record: many arrive per unit per minute, from
 vehicle trackers as well as people. So fixes are written in batches through prebuilt Core
-statements, not the ORM; the unit keeps its newest fix (an older one arriving late is accepted
-and ignored); each batch appends one `unit.position` event per unit (its newest fix: the feed
-coalesces positions anyway) and one audit entry naming who reported how many fixes for which
+statements, not the ORM. Every fix goes to the unit's track (`unit_positions`); the unit itself
+keeps its newest fix (one arriving late stays in the track but does not move the unit back).
+Each batch appends one `unit.position` event per unit (its newest fix: the feed coalesces
+positions anyway) and one audit entry per request naming who reported how many fixes for which
 units, instead of an audit entry per fix.
 """
 
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from tansiq.access.directory import agency_code_of
 from tansiq.access.policy import Permission, Principal, record_audience, visible
@@ -25,12 +26,14 @@ from tansiq.audit import recorder
 from tansiq.errors import field_error, not_found, validation_error
 from tansiq.events.types import PendingEvent
 from tansiq.store.uow import UnitOfWork
-from tansiq.units.models import BatchFix, RowRejection, Unit, UnitShare
+from tansiq.units.models import BatchFix, RowRejection, Unit, UnitPosition, UnitShare
 
 FUTURE_TOLERANCE = timedelta(minutes=2)  # tracker clocks drift; further ahead is an error
 AUDITED_UNIT_IDS = 200  # an audit entry names at most this many units of its batch
 
 _units = cast(Table, Unit.__table__)
+_track_table = cast(Table, UnitPosition.__table__)
+_TRACK = insert(_track_table)
 _MOVE = (
     update(_units)
     .where(_units.c.id == bindparam("uid"))
@@ -45,6 +48,17 @@ _MOVE = (
 
 
 @dataclass(frozen=True, slots=True)
+class RoadPlace:
+    """Where a fix lies on the road network: `fraction` along `edge` of network version
+    `network`, `offset_m` from the road."""
+
+    network: int
+    edge: int
+    fraction: float
+    offset_m: float
+
+
+@dataclass(frozen=True, slots=True)
 class Fix:
     unit_id: int
     lat: float
@@ -52,6 +66,7 @@ class Fix:
     at: datetime
     heading: float | None = None
     speed: float | None = None
+    road: RoadPlace | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,18 +163,23 @@ def record(
         outcomes.append(Outcome("applied", fix.lat, fix.lon, fix.at))
     if newest:
         _write(uow, who, [(units[uid], fix) for uid, fix in sorted(newest.items())])
-    applied = sum(o.result == "applied" for o in outcomes)
-    if applied:
+    # A late fix does not move its unit back, but it is kept in the track: a patrol's buffered
+    # track uploaded after a dead zone fills the history, nothing is lost.
+    track = [f for f, o in zip(fixes, outcomes, strict=True) if o.result != "not_found"]
+    if track:
+        session.execute(_TRACK, [_track_row(f, who) for f in track])
+    recorded = sorted({f.unit_id for f in track})
+    if recorded:
         session.info.setdefault(recorder.PENDING, []).append(
             {
                 "action": "units.positions",
                 "record_type": "units",
-                "record_id": str(next(iter(newest))) if len(newest) == 1 else None,
+                "record_id": str(recorded[0]) if len(recorded) == 1 else None,
                 "before": None,
                 "after": {
-                    "fixes": applied,
-                    "units": sorted(newest)[:AUDITED_UNIT_IDS],
-                    "unit_count": len(newest),
+                    "fixes": len(track),
+                    "units": recorded[:AUDITED_UNIT_IDS],
+                    "unit_count": len(recorded),
                 },
                 "actor": who.username,
                 "actor_id": who.user_id,
@@ -170,6 +190,23 @@ def record(
             }
         )
     return outcomes
+
+
+def _track_row(fix: Fix, who: Principal) -> dict[str, Any]:
+    road = fix.road
+    return {
+        "unit_id": fix.unit_id,
+        "at": fix.at,
+        "lat": fix.lat,
+        "lon": fix.lon,
+        "heading": fix.heading,
+        "speed": fix.speed,
+        "road_network": road.network if road else None,
+        "road_edge": road.edge if road else None,
+        "road_fraction": road.fraction if road else None,
+        "road_offset_m": road.offset_m if road else None,
+        "reported_by": who.user_id,
+    }
 
 
 def _write(uow: UnitOfWork, who: Principal, moves: list[tuple[Any, Fix]]) -> None:
@@ -222,3 +259,16 @@ def record_one(uow: UnitOfWork, who: Principal, fix: Fix) -> Outcome:
     if outcome.result == "not_found":
         raise not_found()
     return outcome
+
+
+def prune(uow: UnitOfWork, before: datetime) -> int:
+    """Delete track points older than `before` (the retention); returns how many."""
+    result = uow.session.execute(delete(_track_table).where(_track_table.c.at < before))
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        uow.audit(
+            "units.track_pruned",
+            record_type="unit_positions",
+            after={"before": before.isoformat(), "deleted": count},
+        )
+    return count

@@ -65,7 +65,7 @@ def test_good_rows_are_written_and_bad_rows_reported_by_index(client, make_user,
             select(AuditEntry).where(AuditEntry.action == "units.positions")
         ).scalar_one()
     assert entry.actor == d.username and entry.after == {
-        "fixes": 2,
+        "fixes": 3,  # the late fix is kept in the track
         "units": sorted([a["id"], b["id"]]),
         "unit_count": 2,
     }
@@ -137,3 +137,113 @@ def test_concurrent_reports_share_a_transaction_and_each_gets_its_answer(store, 
     assert len(entries) == 20  # one audit entry per request, naming its reporter
     # Requests that queued together were written in one transaction (one time stamp each).
     assert len({e.at for e in entries}) < 10
+
+
+def test_the_track_keeps_every_fix_late_ones_included_and_thins_on_request(client, make_user):
+    d = make_user()
+    unit = _unit(client, d, "TR-1")
+    t0 = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+    rows = [
+        {
+            "unit_id": unit["id"],
+            "lat": 29.3 + i * 1e-4,
+            "lon": 48.0,
+            "at": (t0 + timedelta(seconds=10 * i)).isoformat(),
+        }
+        for i in range(30)
+    ]
+    late, rest = rows[5], rows[:5] + rows[6:]
+    assert client.post(URL, json={"positions": rest}, headers=d.headers).status_code == 202
+    assert client.post(URL, json={"positions": [late]}, headers=d.headers).json()["stale"] == 1
+    track_url = f"/api/v1/units/{unit['id']}/track"
+    window = {"from": t0.isoformat(), "to": (t0 + timedelta(minutes=10)).isoformat()}
+    full = client.get(track_url, params=window, headers=d.headers).json()
+    assert [p["lat"] for p in full["points"]] == [r["lat"] for r in rows]
+    assert full["truncated"] is False and len(full["geometry"]["coordinates"]) == 30
+    thin = client.get(track_url, params={**window, "every": 60}, headers=d.headers).json()
+    assert [p["at"][:19] for p in thin["points"]] == [
+        (t0 + timedelta(minutes=m)).isoformat()[:19] for m in range(5)
+    ]
+    capped = client.get(track_url, params={**window, "limit": 7}, headers=d.headers).json()
+    assert len(capped["points"]) == 7 and capped["truncated"] is True
+
+
+def test_bad_track_queries_are_refused(client, make_user):
+    d, other = make_user(), make_user("dispatcher", "fire_marine_rescue")
+    unit = _unit(client, d, "TR-2")
+    url = f"/api/v1/units/{unit['id']}/track"
+    now = datetime.now(UTC)
+    naive = client.get(url, params={"from": "2026-11-22T06:00:00"}, headers=d.headers)
+    assert naive.status_code == 422 and naive.json()["errors"][0]["msg_ar"]
+    backwards = client.get(
+        url,
+        params={"from": now.isoformat(), "to": (now - timedelta(hours=1)).isoformat()},
+        headers=d.headers,
+    )
+    assert backwards.status_code == 422 and backwards.json()["code"] == "invalid_time_range"
+    assert client.get(url, params={"every": 0}, headers=d.headers).status_code == 422
+    assert client.get(url, headers=other.headers).status_code == 404
+
+
+def test_old_track_points_are_pruned_after_the_retention(store, make_user, client):
+    """The writer prunes now and then (first after its first batch): a fix older than the
+    retention (90 days by default) is accepted, then pruned, and the pruning is audited."""
+    d = make_user()
+    unit = _unit(client, d, "TR-3")
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "unit_id": unit["id"],
+            "lat": 29.3,
+            "lon": 48.0,
+            "at": (now - timedelta(days=100)).isoformat(),
+        },
+        {"unit_id": unit["id"], "lat": 29.4, "lon": 48.0, "at": now.isoformat()},
+    ]
+    answer = client.post(URL, json={"positions": rows}, headers=d.headers).json()
+    assert answer["applied"] + answer["stale"] == 2 and not answer["rejected"]
+    track = client.get(
+        f"/api/v1/units/{unit['id']}/track",
+        params={"from": (now - timedelta(days=200)).isoformat()},
+        headers=d.headers,
+    ).json()
+    assert [p["lat"] for p in track["points"]] == [29.4]
+    with store.read() as session:
+        pruned = session.execute(
+            select(AuditEntry).where(AuditEntry.action == "units.track_pruned")
+        ).scalar_one()
+    assert pruned.after["deleted"] == 1
+
+
+def test_fixes_are_placed_on_the_road_network_when_one_is_loaded(settings, store, make_user):
+    from fastapi.testclient import TestClient
+
+    from tansiq.app import create_app
+    from tansiq.roads.storage import save_network
+    from tansiq.roads.synthetic import grid_network
+    from tansiq.units.models import UnitPosition
+
+    save_network(store, grid_network(side=10, spacing_m=100.0))
+    d = make_user()
+    with TestClient(create_app(settings)) as c:
+        unit = register(c, d, callsign="RD-1", lat=29.301, lon=47.901)
+        rows = [
+            {"unit_id": unit["id"], "lat": 29.3004, "lon": 47.9013},  # beside a street of the grid
+            {"unit_id": unit["id"], "lat": 29.9, "lon": 48.9},  # far from any road: kept anyway
+        ]
+        rows[1]["at"] = datetime.now(UTC).isoformat()
+        rows[0]["at"] = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+        answer = c.post(URL, json={"positions": rows}, headers=d.headers).json()
+        assert answer["applied"] + answer["stale"] == 2
+    with store.read() as session:
+        placed = (
+            session.execute(
+                select(UnitPosition)
+                .where(UnitPosition.unit_id == unit["id"])
+                .order_by(UnitPosition.at)
+            )
+            .scalars()
+            .all()
+        )
+    assert placed[0].road_edge is not None and placed[0].road_offset_m < 50
+    assert placed[1].road_edge is None
