@@ -192,10 +192,15 @@ def record(
     return outcomes
 
 
-_TRACK_COLUMNS = (
-    "unit_id, at, lat, lon, heading, speed, road_network, road_edge, road_fraction, "
-    "road_offset_m, reported_by"
-)
+# Written out for each driver's parameter style (qmark for sqlite3, format for psycopg).
+_TRACK_SQL = {
+    "sqlite": "INSERT INTO unit_positions (unit_id, at, lat, lon, heading, speed, road_network, "
+    "road_edge, road_fraction, road_offset_m, reported_by) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "postgresql": "INSERT INTO unit_positions (unit_id, at, lat, lon, heading, speed, "
+    "road_network, road_edge, road_fraction, road_offset_m, reported_by) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+}
 
 
 def _insert_track(session: Session, track: Sequence[Fix], who: Principal) -> None:
@@ -204,8 +209,6 @@ def _insert_track(session: Session, track: Sequence[Fix], who: Principal) -> Non
     converted here exactly as the UTCDateTime column type stores it."""
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
-    sql = f"INSERT INTO unit_positions ({_TRACK_COLUMNS}) VALUES ({', '.join([mark] * 11)})"
     rows = []
     for fix in track:
         at = fix.at.astimezone(UTC)
@@ -225,7 +228,7 @@ def _insert_track(session: Session, track: Sequence[Fix], who: Principal) -> Non
                 who.user_id,
             )
         )
-    conn.exec_driver_sql(sql, rows)
+    conn.exec_driver_sql(_TRACK_SQL[conn.dialect.name], rows)
 
 
 def _write(uow: UnitOfWork, who: Principal, moves: list[tuple[Any, Fix]]) -> None:
