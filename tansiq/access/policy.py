@@ -37,6 +37,10 @@ class Permission(StrEnum):
     USER_LIST = "users:list"
     AUDIT_READ = "audit:read"
     ANALYTICS = "analytics:read"
+    EMERGENCY_MANAGE = "emergencies:manage"
+    SHELTER_DESK = "shelters:desk"
+    ALERT_AUTHOR = "alerts:author"
+    ALERT_APPROVE = "alerts:approve"
 
 
 _P = Permission
@@ -51,16 +55,28 @@ _DISPATCH = {
     _P.UNIT_MANAGE,
     _P.UNIT_REPORT,
 }
+_EMERGENCY = {_P.EMERGENCY_MANAGE, _P.SHELTER_DESK, _P.ALERT_AUTHOR}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     # Supervisors plan patrols from the risk maps; dispatchers and liaison officers do not get
     # analytics: aggregate maps over everything an agency sees are a planning tool, not part of
     # answering a call or coordinating one, so they stay with the roles that plan and analyse.
-    Role.SUPERVISOR: frozenset(_DISPATCH | {_P.USER_LIST, _P.AUDIT_READ, _P.ANALYTICS}),
-    Role.DISPATCHER: frozenset(_DISPATCH),
+    # Emergencies are run from the operations room: dispatchers declare them, staff shelter desks
+    # and draft public alerts; only a supervisor approves an alert for publication.
+    Role.SUPERVISOR: frozenset(
+        _DISPATCH | _EMERGENCY | {_P.USER_LIST, _P.AUDIT_READ, _P.ANALYTICS, _P.ALERT_APPROVE}
+    ),
+    Role.DISPATCHER: frozenset(_DISPATCH | _EMERGENCY),
     # A patrol reports what it finds, moves its incident on and reports its own state.
     Role.FIELD_UNIT: frozenset(
-        {_P.READ, _P.INCIDENT_CREATE, _P.INCIDENT_NOTE, _P.INCIDENT_TRANSITION, _P.UNIT_REPORT}
+        {
+            _P.READ,
+            _P.INCIDENT_CREATE,
+            _P.INCIDENT_NOTE,
+            _P.INCIDENT_TRANSITION,
+            _P.UNIT_REPORT,
+            _P.SHELTER_DESK,  # police at a shelter's door check evacuees in and out
+        }
     ),
     Role.LIAISON: frozenset({_P.READ, _P.INCIDENT_NOTE, _P.SHARE}),
     Role.ANALYST: frozenset({_P.READ, _P.ANALYTICS}),

@@ -1,10 +1,16 @@
-"""The message catalogue: one JSON file, every key in Arabic and English."""
+"""The message catalogue: every key in Arabic and English.
+
+The core's messages live in `messages.json`; each later domain keeps its own file under
+`messages/` (alerts.json, console.json, ...) so that domains grow without editing one shared file.
+A key defined twice is a mistake and fails at load rather than one silently winning.
+"""
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any, Literal
 
 Language = Literal["ar", "en"]
@@ -13,8 +19,24 @@ LANGUAGES: tuple[Language, ...] = ("ar", "en")
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, str]]:
-    text = resources.files("tansiq.i18n").joinpath("messages.json").read_text(encoding="utf-8")
-    data: dict[str, dict[str, str]] = json.loads(text)
+    return load(resources.files("tansiq.i18n"))
+
+
+def load(root: Traversable) -> dict[str, dict[str, str]]:
+    """Merge `messages.json` and `messages/*.json` under `root`."""
+    files = [root.joinpath("messages.json")]
+    domain_dir = root.joinpath("messages")
+    if domain_dir.is_dir():
+        files += sorted(
+            (f for f in domain_dir.iterdir() if f.name.endswith(".json")), key=lambda f: f.name
+        )
+    data: dict[str, dict[str, str]] = {}
+    for file in files:
+        part: dict[str, dict[str, str]] = json.loads(file.read_text(encoding="utf-8"))
+        clash = sorted(data.keys() & part.keys())
+        if clash:
+            raise ValueError(f"message keys defined twice ({file.name}): {', '.join(clash)}")
+        data.update(part)
     return data
 
 

@@ -23,7 +23,7 @@ def upgrade(engine: Engine) -> None:
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")  # domains may add branches; all get applied
     with engine.begin() as conn:
         if conn.execute(select(EventHead.id)).first() is None:
             conn.execute(insert(EventHead).values(id=1, seq=0))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
-from tansiq.i18n.catalogue import catalogue
+import pytest
+
+from tansiq.i18n.catalogue import catalogue, load
 
 ROOT = Path(__file__).resolve().parents[2] / "tansiq"
 
@@ -31,3 +34,18 @@ def test_placeholders_match_between_languages():
         en = set(re.findall(r"{(\w+)}", entry["en"]))
         ar = {p.removesuffix("_ar") for p in re.findall(r"{(\w+)}", entry["ar"])}
         assert en == ar, key
+
+
+def test_a_key_defined_in_two_files_fails_at_load(tmp_path):
+    (tmp_path / "messages.json").write_text(json.dumps({"a.b": {"en": "x", "ar": "س"}}))
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages" / "dup.json").write_text(json.dumps({"a.b": {"en": "y", "ar": "ص"}}))
+    with pytest.raises(ValueError, match=r"a\.b"):
+        load(tmp_path)
+
+
+def test_domain_files_are_merged(tmp_path):
+    (tmp_path / "messages.json").write_text(json.dumps({"a.b": {"en": "x", "ar": "س"}}))
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages" / "more.json").write_text(json.dumps({"c.d": {"en": "y", "ar": "ص"}}))
+    assert set(load(tmp_path)) == {"a.b", "c.d"}
