@@ -3,6 +3,7 @@
 from tansiq.access import models as access_models
 from tansiq.api import models as api_models
 from tansiq.audit import models as audit_models
+from tansiq.emergencies import models as emergency_models
 from tansiq.events import models as event_models
 from tansiq.incidents import models as incident_models
 from tansiq.reference import models as reference_models
@@ -14,6 +15,7 @@ MODULES = (
     access_models,
     api_models,
     audit_models,
+    emergency_models,
     event_models,
     incident_models,
     reference_models,

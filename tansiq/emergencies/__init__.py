@@ -1,0 +1,1 @@
+"""Emergencies: declared events (floods, fires, storms), their areas, incidents, sitreps."""
