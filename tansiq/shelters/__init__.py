@@ -1,0 +1,1 @@
+"""Temporary shelters and the evacuees they take in."""
