@@ -13,6 +13,10 @@ from fastapi import FastAPI
 from tansiq import __version__
 from tansiq.access.api import router as access_router
 from tansiq.access.principals import PrincipalCache
+from tansiq.alerts import poller as cap_poller
+from tansiq.alerts.api import public_router as cap_router
+from tansiq.alerts.api import router as alerts_router
+from tansiq.alerts.settings import AlertSettings
 from tansiq.analytics.api import router as analytics_router
 from tansiq.api import problems
 from tansiq.api.middleware import BodyLimitMiddleware, HeadersMiddleware
@@ -65,6 +69,7 @@ def create_app(
         app.state.auditor = auditor
         await hub.start()
         stoppers = [await start(app) for start in background or []]
+        stoppers.append(await cap_poller.start(app))  # only when CAP sources are configured
         try:
             yield
         finally:
@@ -85,6 +90,7 @@ def create_app(
         "Errors are RFC 9457 problem+json with English and Arabic messages.",
     )
     app.state.settings = settings
+    app.state.alert_settings = AlertSettings()
     problems.install(app)
     for router in (
         access_router,
@@ -95,6 +101,8 @@ def create_app(
         feed_router,
         audit_router,
         analytics_router,
+        alerts_router,
+        cap_router,  # public: warnings need no sign-in
     ):
         app.include_router(router)
 

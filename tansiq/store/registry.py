@@ -1,6 +1,7 @@
 """Imports every table module so `Base.metadata` is complete (for Alembic and tests)."""
 
 from tansiq.access import models as access_models
+from tansiq.alerts import models as alert_models
 from tansiq.api import models as api_models
 from tansiq.audit import models as audit_models
 from tansiq.emergencies import models as emergency_models
@@ -13,6 +14,7 @@ from tansiq.units import models as unit_models
 
 MODULES = (
     access_models,
+    alert_models,
     api_models,
     audit_models,
     emergency_models,
