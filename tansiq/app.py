@@ -25,6 +25,8 @@ from tansiq.audit.writer import DeliveryAuditor
 from tansiq.config import Settings
 from tansiq.dispatch.api import router as dispatch_router
 from tansiq.dispatch.roads import Roads
+from tansiq.emergencies.api import campaigns_router
+from tansiq.emergencies.api import router as emergencies_router
 from tansiq.events.api import router as feed_router
 from tansiq.events.bus import EventBus, InProcessBus
 from tansiq.events.hub import FeedHub
@@ -101,6 +103,8 @@ def create_app(
         feed_router,
         audit_router,
         analytics_router,
+        emergencies_router,
+        campaigns_router,
         alerts_router,
         cap_router,  # public: warnings need no sign-in
     ):
