@@ -23,6 +23,7 @@ from tansiq.api.middleware import BodyLimitMiddleware, HeadersMiddleware
 from tansiq.audit.api import router as audit_router
 from tansiq.audit.writer import DeliveryAuditor
 from tansiq.config import Settings
+from tansiq.dispatch.api import kpi_router
 from tansiq.dispatch.api import router as dispatch_router
 from tansiq.dispatch.roads import Roads
 from tansiq.emergencies.api import campaigns_router
@@ -65,9 +66,7 @@ def create_app(
         app.state.principals = principals
         app.state.roads = Roads(store)
         await asyncio.to_thread(app.state.roads.refresh)  # a large network loads before we answer
-        app.state.positions = PositionWriter(
-            store, app.state.roads, settings.track_retention_days
-        )
+        app.state.positions = PositionWriter(store, app.state.roads, settings.track_retention_days)
         app.state.auditor = auditor
         await hub.start()
         stoppers = [await start(app) for start in background or []]
@@ -99,6 +98,7 @@ def create_app(
         reference_router,
         incidents_router,
         dispatch_router,
+        kpi_router,
         units_router,
         feed_router,
         audit_router,

@@ -79,10 +79,15 @@ class Problem(Exception):
         return body
 
 
-def field_error(loc: list[str | int], kind: str) -> dict[str, Any]:
+def field_error(loc: list[str | int], kind: str, **params: Any) -> dict[str, Any]:
     """One entry of a 422's `errors`: the field, the kind, the catalogue's message in both."""
     key = f"validation.{kind}"
-    return {"loc": loc, "type": kind, "msg": message(key, "en"), "msg_ar": message(key, "ar")}
+    return {
+        "loc": loc,
+        "type": kind,
+        "msg": message(key, "en", **params),
+        "msg_ar": message(key, "ar", **params),
+    }
 
 
 def validation_error(err: dict[str, Any]) -> dict[str, Any]:
@@ -98,9 +103,9 @@ def validation_error(err: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def field_problem(loc: list[str | int], kind: str) -> Problem:
+def field_problem(loc: list[str | int], kind: str, **params: Any) -> Problem:
     """A 422 naming one field, with the catalogue's message for `kind` in both languages."""
-    return Problem(422, "validation_failed", errors=[field_error(loc, kind)])
+    return Problem(422, "validation_failed", errors=[field_error(loc, kind, **params)])
 
 
 def require_aware(where: str, **values: object) -> None:

@@ -23,10 +23,14 @@ from tansiq.dispatch.schemas import Recommendation, RecommendedUnit, SkippedUnit
 from tansiq.errors import Problem
 from tansiq.i18n.catalogue import message
 from tansiq.incidents import service as incidents
+from tansiq.incidents.models import Incident
 from tansiq.reference.models import UnitType
 from tansiq.roads.engine import Router
 from tansiq.roads.errors import RoadsError
 from tansiq.roads.routes import Ranker, Ranking, Route, StraightLine
+from tansiq.store.uow import UnitOfWork
+from tansiq.units import assignments
+from tansiq.units.assignments import Predictor
 from tansiq.units.models import Assignment, Unit, UnitShare, UnitStatus
 
 
@@ -139,4 +143,56 @@ def _recommended(unit: Unit, route: Route, method: str, directory: Directory) ->
         distance_m=round(route.distance_m, 1),
         method=method,
         route={"type": "LineString", "coordinates": np.round(route.geometry, 7).tolist()},
+    )
+
+
+def predictor(router: Router | None, fallback_kmh: float) -> Predictor:
+    """How long one unit will take to reach an incident, as a recommendation would time it."""
+
+    def predict(unit: Unit, incident: Incident) -> tuple[float, str] | None:
+        if unit.lat is None or unit.lon is None:
+            return None
+        where = (incident.lon, incident.lat)
+        lon, lat = np.array([unit.lon]), np.array([unit.lat])
+        speed = OFF_ROAD_SPEED_KMH.get(unit.type_code)
+        ranker: Ranker = StraightLine(speed) if speed else router or StraightLine(fallback_kmh)
+        try:
+            ranking = ranker.rank_points(where, lon, lat, 1)
+        except RoadsError:  # the incident is off the network
+            ranking = Ranking([], "straight_line")
+        if not ranking.routes:  # or the unit is
+            ranking = StraightLine(fallback_kmh).rank_points(where, lon, lat, 1)
+        return ranking.routes[0].time_s, ranking.method
+
+    return predict
+
+
+def dispatch_best(
+    uow: UnitOfWork,
+    who: Principal,
+    incident_id: int,
+    router: Router | None,
+    *,
+    unit_types: Sequence[str] = (),
+    fallback_kmh: float = 40.0,
+) -> Assignment:
+    """Assign the quickest suitable unit in one step, recording the ETA the ranking gave it.
+
+    Ranked and assigned in one transaction: the unit cannot be taken by another dispatcher in
+    between (and if it were, the active-assignment index refuses the second).
+    """
+    best = recommend(
+        uow.session,
+        who,
+        incident_id,
+        router,
+        k=1,
+        unit_types=unit_types,
+        fallback_kmh=fallback_kmh,
+    )
+    if not best.units:
+        raise Problem(409, "no_unit_available")
+    pick = best.units[0]
+    return assignments.assign(
+        uow, who, incident_id, pick.unit_id, lambda _u, _i: (pick.eta_s, pick.method)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from tansiq.api.deps import IdempotencyKey, IfMatch, SettingsDep, StoreDep, Who,
 from tansiq.api.idempotency import created_response
 from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit.service import record_reads
+from tansiq.dispatch import service as dispatch
 from tansiq.errors import require_aware
 from tansiq.incidents import search as finder
 from tansiq.incidents import service
@@ -196,10 +197,21 @@ def list_assignments(incident_id: RecordId, who: Who, store: StoreDep) -> list[A
 
 
 @router.post("/{incident_id}/assignments", response_model=AssignmentRead, status_code=201)
-def assign(incident_id: RecordId, body: AssignRequest, who: Who, store: StoreDep) -> AssignmentRead:
-    """Assign an available unit; a unit holds one active assignment at a time."""
+def assign(
+    incident_id: RecordId,
+    body: AssignRequest,
+    who: Who,
+    store: StoreDep,
+    settings: SettingsDep,
+    request: Request,
+) -> AssignmentRead:
+    """Assign an available unit; a unit holds one active assignment at a time. The travel time
+    predicted now is kept to compare with the unit's arrival."""
+    predict = dispatch.predictor(
+        request.app.state.roads.current(), settings.dispatch_straight_line_kmh
+    )
     with store.write() as uow:
-        a = assignments.assign(uow, who, incident_id, body.unit_id)
+        a = assignments.assign(uow, who, incident_id, body.unit_id, predict)
         return _assignment(uow.session, a)
 
 

@@ -8,6 +8,8 @@ one assignment and one clear 409.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,8 +26,19 @@ from tansiq.store.uow import UnitOfWork
 from tansiq.units import service as units
 from tansiq.units.models import Assignment, AssignmentRead, Unit, UnitStatus
 
+# Predicts a unit's travel time to an incident as (seconds, method), or None when it cannot
+# (no known position). Dispatch provides it; this module does not know about roads.
+Predictor = Callable[[Unit, Incident], "tuple[float, str] | None"]
 
-def assign(uow: UnitOfWork, who: Principal, incident_id: int, unit_id: int) -> Assignment:
+
+def assign(
+    uow: UnitOfWork,
+    who: Principal,
+    incident_id: int,
+    unit_id: int,
+    predict: Predictor | None = None,
+) -> Assignment:
+    """Send a unit, keeping the travel time predicted at this moment to compare with its arrival."""
     require(who, Permission.ASSIGN)
     session = uow.session
     incident = incidents.get_visible(session, who, incident_id, lock=True)
@@ -44,8 +57,14 @@ def assign(uow: UnitOfWork, who: Principal, incident_id: int, unit_id: int) -> A
             label_prefix="unit_status",
         )
     now = utcnow()
+    eta = predict(unit, incident) if predict is not None else None
     assignment = Assignment(
-        incident_id=incident.id, unit_id=unit.id, assigned_by=who.user_id, assigned_at=now
+        incident_id=incident.id,
+        unit_id=unit.id,
+        assigned_by=who.user_id,
+        assigned_at=now,
+        predicted_eta_s=None if eta is None else round(eta[0], 1),
+        eta_method=None if eta is None else eta[1],
     )
     session.add(assignment)
     try:

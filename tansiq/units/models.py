@@ -179,6 +179,16 @@ class AssignmentRead(BaseModel):
     assigned_by: str
     released_at: datetime | None
     active: bool
+    predicted_eta_s: float | None = Field(
+        None, description="travel time dispatch predicted when the unit was sent, seconds"
+    )
+    eta_method: str | None = Field(None, description="road or straight_line")
+    en_route_at: datetime | None = None
+    on_scene_at: datetime | None = None
+    travel_s: float | None = Field(None, description="arrival minus dispatch, seconds")
+    eta_error_s: float | None = Field(
+        None, description="actual minus predicted travel time (positive: later than predicted)"
+    )
 
 
 class UnitRead(BaseModel):

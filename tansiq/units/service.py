@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,8 @@ from tansiq.access.policy import (
 from tansiq.access.service import require
 from tansiq.errors import Problem, field_problem
 from tansiq.events.types import PendingEvent
-from tansiq.incidents.service import check_version, classification_of
+from tansiq.incidents.models import Incident
+from tansiq.incidents.service import check_version, classification_of, emit_incident
 from tansiq.reference.service import unit_type
 from tansiq.store.base import utcnow
 from tansiq.store.paging import decode_cursor, encode_cursor
@@ -54,6 +56,7 @@ def shared_agencies(session: Session, unit_id: int) -> set[int]:
 
 
 def assignment_read(a: Assignment, callsign: str, directory: Directory) -> AssignmentRead:
+    travel = (a.on_scene_at - a.assigned_at).total_seconds() if a.on_scene_at else None
     return AssignmentRead(
         id=a.id,
         incident_id=a.incident_id,
@@ -63,6 +66,14 @@ def assignment_read(a: Assignment, callsign: str, directory: Directory) -> Assig
         assigned_by=directory.username(a.assigned_by),
         released_at=a.released_at,
         active=a.released_at is None,
+        predicted_eta_s=a.predicted_eta_s,
+        eta_method=a.eta_method,
+        en_route_at=a.en_route_at,
+        on_scene_at=a.on_scene_at,
+        travel_s=travel,
+        eta_error_s=(
+            None if travel is None or a.predicted_eta_s is None else travel - a.predicted_eta_s
+        ),
     )
 
 
@@ -207,23 +218,40 @@ def report_status(
     session = uow.session
     unit = get_visible(session, who, unit_id, lock=True)
     check_version(unit, if_match)
-    assigned = (
-        session.execute(
-            select(Assignment.id).where(
-                Assignment.unit_id == unit.id, Assignment.released_at.is_(None)
-            )
-        ).first()
-        is not None
-    )
-    allowed = (ASSIGNED_STATUSES - {UnitStatus.DISPATCHED}) if assigned else FREE_STATUSES
+    active = session.execute(
+        select(Assignment).where(Assignment.unit_id == unit.id, Assignment.released_at.is_(None))
+    ).scalar_one_or_none()
+    allowed = (ASSIGNED_STATUSES - {UnitStatus.DISPATCHED}) if active else FREE_STATUSES
     if status not in allowed:
         raise Problem(409, "invalid_unit_status", status=status.value, label_prefix="unit_status")
     if status.value != unit.status:
+        now = utcnow()
         unit.status = status.value
         unit.version += 1
-        unit.updated_at = utcnow()
+        unit.updated_at = now
+        if active is not None:
+            _stamp(uow, active, unit, status, now)
         emit_unit(uow, "unit.status", unit)
     return unit
+
+
+def _stamp(
+    uow: UnitOfWork, active: Assignment, unit: Unit, status: UnitStatus, now: datetime
+) -> None:
+    """Keep the first departure and arrival on the assignment: response times are measured from
+    them, and a unit that reports "on scene" twice arrived the first time."""
+    if status == UnitStatus.EN_ROUTE and active.en_route_at is None:
+        active.en_route_at = now
+    elif status == UnitStatus.ON_SCENE and active.on_scene_at is None:
+        active.on_scene_at = now
+    else:
+        return
+    incident = uow.session.get(Incident, active.incident_id)
+    assert incident is not None  # the foreign key guarantees it
+    body = assignment_read(active, unit.callsign, Directory(uow.session))
+    emit_incident(
+        uow, "assignment.updated", incident, extra={"assignment": body.model_dump(mode="json")}
+    )
 
 
 def report_position(
