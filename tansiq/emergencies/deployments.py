@@ -547,13 +547,14 @@ def deployment_reads(
 ) -> list[DeploymentRead]:
     unit_ids = [d.unit_id for d in rows]
     units = {u.id: u for u in session.execute(select(Unit).where(Unit.id.in_(unit_ids))).scalars()}
-    on_incident = dict(
-        session.execute(
+    on_incident: dict[int, int] = {
+        unit_id: incident_id
+        for unit_id, incident_id in session.execute(
             select(Assignment.unit_id, Assignment.incident_id).where(
                 Assignment.unit_id.in_(unit_ids), Assignment.released_at.is_(None)
             )
-        ).tuples()
-    )
+        )
+    }
     out: list[DeploymentRead] = []
     for d in rows:
         u = units[d.unit_id]
