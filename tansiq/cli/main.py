@@ -12,7 +12,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from tansiq.cli import accounts, analytics, audit, kpi, roads
+from tansiq.cli import accounts, alerts, analytics, audit, kpi, roads
 from tansiq.config import Settings
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(accounts.agencies, name="agency")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(audit.app, name="audit")
 app.add_typer(roads.app, name="roads")
+app.add_typer(alerts.app, name="alerts")
 app.command(name="kpi")(kpi.kpi)
 console = Console()
 

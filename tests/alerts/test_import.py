@@ -1,0 +1,204 @@
+"""Importing CAP alerts from outside: kept once, and hostile or broken XML refused with nothing
+stored, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from tansiq.alerts.importer import import_bytes
+from tansiq.alerts.models import CapImport
+from tansiq.alerts.settings import AlertSettings
+from tansiq.cli.main import app as cli
+from tansiq.errors import Problem
+from tests.alerts.conftest import CAP_NS, DATA
+from tests.security.hostile import assert_problem
+
+XML = {"Content-Type": "application/cap+xml"}
+DUST = (DATA / "kuwait_dust.xml").read_bytes()
+
+
+def _cap(
+    identifier: str = "T-1", *, area: str = "", namespace: str = CAP_NS, extra: str = ""
+) -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="{namespace}">
+  <identifier>{identifier}</identifier>
+  <sender>warnings@met.example.kw</sender>
+  <sent>2026-04-15T06:00:00+03:00</sent>
+  <status>Actual</status>
+  <msgType>Alert</msgType>
+  <scope>Public</scope>{extra}
+  <info>
+    <category>Met</category>
+    <event>Dust storm</event>
+    <urgency>Expected</urgency>
+    <severity>Severe</severity>
+    <certainty>Likely</certainty>
+    <area><areaDesc>South</areaDesc>{area}</area>
+  </info>
+</alert>"""
+
+
+@pytest.fixture
+def importer(make_user):
+    return make_user("dispatcher", "civil_defence")
+
+
+def _imports(store) -> int:
+    with store.read() as session:
+        return int(session.execute(select(func.count()).select_from(CapImport)).scalar_one())
+
+
+def test_a_cap_alert_is_imported_once_however_often_it_arrives(client, importer, store):
+    first = client.post("/api/v1/alerts/imports", content=DUST, headers={**XML, **importer.headers})
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert (body["sender"], body["identifier"], body["sent"]) == (
+        "warnings@met.example.kw",
+        "MET-KW-2026-0415",
+        "2026-04-15T06:00:00+03:00",
+    )
+    assert body["created"] is True
+    areas = body["summary"]["infos"][1]["areas"]
+    assert areas[0]["polygons"][0][0] == [29.0, 47.9]
+    again = client.post("/api/v1/alerts/imports", content=DUST, headers={**XML, **importer.headers})
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    assert again.json()["created"] is False
+    assert _imports(store) == 1
+    listed = client.get("/api/v1/alerts/imports", headers=importer.headers).json()
+    assert [i["identifier"] for i in listed] == ["MET-KW-2026-0415"]
+    with store.read() as session:
+        assert session.execute(select(CapImport.document)).scalar_one().encode() == DUST
+
+
+def test_importing_needs_the_emergency_permission(client, make_user, store):
+    analyst = make_user("analyst")
+    r = client.post("/api/v1/alerts/imports", content=DUST, headers={**XML, **analyst.headers})
+    assert assert_problem(r, 403)["code"] == "forbidden"
+    assert_problem(client.post("/api/v1/alerts/imports", content=DUST, headers=XML), 401)
+    assert _imports(store) == 0
+
+
+def _xxe(tmp_path) -> str:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-PASSWORD")
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE alert [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
+        + _cap("&xxe;").split("\n", 1)[1]
+    )
+
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + "".join(
+        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'
+        for i in range(1, 10)
+    )
+    + "]>\n"
+    + _cap("&lol9;").split("\n", 1)[1]
+)
+EXTERNAL_DTD = (
+    '<?xml version="1.0"?>\n<!DOCTYPE alert SYSTEM "http://127.0.0.1:9/cap.dtd">\n'
+    + _cap().split("\n", 1)[1]
+)
+BAD_INPUT = {
+    "external entity (XXE)": (None, 422, "xml_dtd_forbidden"),
+    "billion laughs": (BILLION_LAUGHS, 422, "xml_dtd_forbidden"),
+    "external DTD": (EXTERNAL_DTD, 422, "xml_dtd_forbidden"),
+    "oversized": (_cap(extra="<note>" + "x" * 600_000 + "</note>"), 413, "xml_too_large"),
+    "deeply nested": (
+        _cap(extra="<note>" + "<a>" * 5000 + "</a>" * 5000 + "</note>"),
+        422,
+        "xml_too_deep",
+    ),
+    "not XML": ("this is not XML <", 422, "xml_not_well_formed"),
+    "empty": ("", 422, "xml_not_well_formed"),
+    "wrong namespace (CAP 1.1)": (
+        _cap(namespace="urn:oasis:names:tc:emergency:cap:1.1"),
+        422,
+        "cap_wrong_namespace",
+    ),
+    "not CAP at all": ('<feed xmlns="http://www.w3.org/2005/Atom"/>', 422, "cap_wrong_namespace"),
+    "fails the schema": (_cap().replace("Expected", "Whenever"), 422, "cap_schema_invalid"),
+    "self-intersecting polygon": (
+        _cap(area="<polygon>29,47 30,48 30,47 29,48 29,47</polygon>"),
+        422,
+        "cap_polygon_invalid",
+    ),
+    "empty polygon": (
+        _cap(area="<polygon>29,47 29.5,47.5 30,48 29,47</polygon>"),
+        422,
+        "cap_polygon_invalid",
+    ),
+    "open polygon": (
+        _cap(area="<polygon>29,47 30,48 30,47 29,48</polygon>"),
+        422,
+        "cap_polygon_invalid",
+    ),
+    "latitude out of range": (
+        _cap(area="<polygon>129,47 30,48 30,47 129,47</polygon>"),
+        422,
+        "cap_area_invalid",
+    ),
+    "bad circle": (_cap(area="<circle>29,47 wide</circle>"), 422, "cap_area_invalid"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_xml_is_refused_clearly_and_nothing_is_stored(case, store, tmp_path):
+    document, status, code = BAD_INPUT[case]
+    document = _xxe(tmp_path) if document is None else document
+    with pytest.raises(Problem) as caught:
+        import_bytes(store, None, document.encode(), "test", AlertSettings())
+    problem = caught.value
+    assert (problem.status, problem.code) == (status, code)
+    english, arabic = problem.detail("en"), problem.detail("ar")
+    assert english != f"error.{code}" and re.search("[\u0600-\u06ff]", arabic)
+    assert "TOP-SECRET" not in english + arabic and "lollollol" not in english + arabic
+    assert _imports(store) == 0
+
+
+@pytest.mark.parametrize("case", ["external entity (XXE)", "billion laughs", "oversized"])
+def test_the_api_answers_hostile_xml_with_a_problem_in_both_languages(
+    case, client, importer, store, tmp_path
+):
+    document, status, code = BAD_INPUT[case]
+    document = _xxe(tmp_path) if document is None else document
+    r = client.post(
+        "/api/v1/alerts/imports", content=document.encode(), headers={**XML, **importer.headers}
+    )
+    assert assert_problem(r, status)["code"] == code
+    assert "TOP-SECRET" not in r.text and "lollollol" not in r.text
+    assert _imports(store) == 0
+
+
+def test_a_body_that_is_not_xml_by_its_type_is_refused(client, importer, store):
+    r = client.post(
+        "/api/v1/alerts/imports",
+        content=DUST,
+        headers={"Content-Type": "application/json", **importer.headers},
+    )
+    assert assert_problem(r, 415)["code"] == "unsupported_media_type"
+    assert _imports(store) == 0
+
+
+def test_the_cli_imports_files_and_skips_what_it_has(settings, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("TANSIQ_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("TANSIQ_DATA_DIR", str(settings.data_dir))
+    runner = CliRunner()
+    sample = DATA / "nws_thunderstorm.xml"
+    first = runner.invoke(cli, ["alerts", "import", str(sample), str(DATA / "kuwait_dust.xml")])
+    assert first.exit_code == 0, first.output
+    assert "KSTO1055887203 imported" in first.output
+    again = runner.invoke(cli, ["alerts", "import", str(sample)])
+    assert again.exit_code == 0 and "already imported" in again.output
+    bad = tmp_path / "bad.xml"
+    bad.write_text(BILLION_LAUGHS)
+    refused = runner.invoke(cli, ["alerts", "import", str(bad)])
+    assert refused.exit_code == 2
+    assert "DOCTYPE" in refused.output and "يُرفض" in refused.output
+    assert _imports(store) == 2
