@@ -36,6 +36,7 @@ from tansiq.reference.api import router as reference_router
 from tansiq.store.db import Store
 from tansiq.units.api import router as units_router
 from tansiq.units.position_writer import PositionWriter
+from tansiq.web.api import router as console_router
 
 logger = logging.getLogger("tansiq")
 
@@ -106,6 +107,7 @@ def create_app(
         emergencies_router,
         campaigns_router,
         alerts_router,
+        console_router,
         cap_router,  # public: warnings need no sign-in
     ):
         app.include_router(router)

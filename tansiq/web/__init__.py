@@ -1,0 +1,1 @@
+"""The operations console: one page, its bundled static assets, and the few routes it needs."""
