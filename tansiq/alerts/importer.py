@@ -17,7 +17,7 @@ from tansiq.access.directory import Directory
 from tansiq.access.models import Clearance
 from tansiq.access.policy import Permission, Principal, record_audience
 from tansiq.access.service import require
-from tansiq.alerts import cap
+from tansiq.alerts import cap, to_emergency
 from tansiq.alerts.models import CapImport
 from tansiq.alerts.schemas import ImportRead
 from tansiq.alerts.settings import AlertSettings
@@ -111,6 +111,7 @@ def import_parsed(
         if existing is None:
             raise
         return to_read(existing, created=False)
+    row.emergency_id = to_emergency.draft(uow, who, parsed, settings, key_of(parsed))
     uow.emit(
         PendingEvent(
             "alert.imported",

@@ -3,16 +3,21 @@ stored, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, datetime
 
 import pytest
+from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from tansiq.access.directory import Directory
 from tansiq.alerts.importer import import_bytes
 from tansiq.alerts.models import CapImport
 from tansiq.alerts.settings import AlertSettings
 from tansiq.cli.main import app as cli
+from tansiq.emergencies.models import AffectedArea, Emergency
 from tansiq.errors import Problem
 from tests.alerts.conftest import CAP_NS, DATA
 from tests.security.hostile import assert_problem
@@ -49,8 +54,81 @@ def importer(make_user):
 
 
 def _imports(store) -> int:
+    """How many imports are stored; asserts no emergency exists without its import."""
     with store.read() as session:
-        return int(session.execute(select(func.count()).select_from(CapImport)).scalar_one())
+        imports = int(session.execute(select(func.count()).select_from(CapImport)).scalar_one())
+        drafted = session.execute(select(func.count()).select_from(Emergency)).scalar_one()
+    assert drafted <= imports
+    return imports
+
+
+def _emergencies(store) -> list[tuple[Emergency, list[AffectedArea]]]:
+    with store.read() as session:
+        rows = session.execute(select(Emergency).order_by(Emergency.id)).scalars().all()
+        return [
+            (
+                e,
+                list(
+                    session.execute(
+                        select(AffectedArea)
+                        .where(AffectedArea.emergency_id == e.id)
+                        .order_by(AffectedArea.id)
+                    ).scalars()
+                ),
+            )
+            for e in rows
+        ]
+
+
+def test_a_warning_becomes_a_draft_emergency_with_its_areas(client, importer, store):
+    r = client.post("/api/v1/alerts/imports", content=DUST, headers={**XML, **importer.headers})
+    assert r.status_code == 201, r.text
+    client.post("/api/v1/alerts/imports", content=DUST, headers={**XML, **importer.headers})
+    [(emergency, areas)] = _emergencies(store)  # one, however often the alert arrives
+    assert r.json()["emergency_id"] == emergency.id
+    assert (emergency.status, emergency.kind, emergency.severity) == (
+        "draft",
+        "sandstorm",
+        "severe",
+    )
+    assert emergency.title == "Dust storm warning for the southern areas"
+    assert emergency.title_ar == "تحذير من عاصفة ترابية على المناطق الجنوبية"
+    assert (emergency.source, emergency.source_ref) == (
+        "cap",
+        "warnings@met.example.kw,MET-KW-2026-0415,2026-04-15T06:00:00+03:00",
+    )
+    with store.read() as session:
+        owner = Directory(session).agency_code(emergency.agency_id)
+    assert owner == "civil_defence"  # the importer's agency
+    polygon, circle = (shape(json.loads(a.geojson)) for a in areas)
+    # CAP's "29.0,47.9" is latitude 29.0, longitude 47.9: GeoJSON writes it [47.9, 29.0].
+    assert polygon.exterior.coords[0] == (47.9, 29.0)
+    assert circle.contains(Point(47.7, 29.1)) and not circle.contains(Point(47.9, 29.1))
+    assert 650 < circle.area * 111.32 * 111.32 * 0.874 < 750  # ~pi * 15 km^2 at 29 N
+    assert areas[0].valid_to == datetime(2026, 4, 15, 19, 0, tzinfo=UTC)
+
+
+def test_tests_exercises_and_cancellations_draft_no_emergency(client, importer, store):
+    for changed in (
+        _cap("T-test").replace("<status>Actual", "<status>Test"),
+        _cap("T-exercise").replace("<status>Actual", "<status>Exercise"),
+        _cap("T-cancel")
+        .replace(
+            "<msgType>Alert</msgType>",
+            "<msgType>Cancel</msgType>",
+        )
+        .replace(
+            "<scope>Public</scope>",
+            "<scope>Public</scope><references>warnings@met.example.kw,T-1,"
+            "2026-04-15T06:00:00+03:00</references>",
+        ),
+    ):
+        r = client.post(
+            "/api/v1/alerts/imports", content=changed.encode(), headers={**XML, **importer.headers}
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["emergency_id"] is None
+    assert _imports(store) == 3 and _emergencies(store) == []
 
 
 def test_a_cap_alert_is_imported_once_however_often_it_arrives(client, importer, store):

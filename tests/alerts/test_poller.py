@@ -13,10 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tansiq.access.directory import Directory
 from tansiq.alerts.models import CapImport
 from tansiq.alerts.poller import Poller
 from tansiq.alerts.settings import AlertSettings
 from tansiq.app import create_app
+from tansiq.emergencies.models import Emergency
 from tests.alerts.conftest import DATA
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?>
@@ -82,6 +84,21 @@ def test_a_feed_is_polled_and_each_linked_alert_imported_once(cap_server, store)
     assert sources == {
         f"{cap_server}/cap/kuwait_dust.xml",
         f"{cap_server}/cap/nws_thunderstorm.xml",
+    }
+
+    with store.read() as session:
+        drafted = {
+            e.source_ref.split(",")[1]: (
+                e.kind,
+                e.status,
+                Directory(session).agency_code(e.agency_id),
+            )
+            for e in session.execute(select(Emergency)).scalars()
+        }
+    # Imported by the system, for the configured agency (the joint operations room by default).
+    assert drafted == {
+        "KSTO1055887203": ("heavy_rain", "draft", "joint_ops_room"),
+        "MET-KW-2026-0415": ("sandstorm", "draft", "joint_ops_room"),
     }
 
     second = poller.poll_once()
