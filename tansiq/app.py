@@ -33,6 +33,7 @@ from tansiq.events.bus import EventBus, InProcessBus
 from tansiq.events.hub import FeedHub
 from tansiq.incidents.api import router as incidents_router
 from tansiq.reference.api import router as reference_router
+from tansiq.shelters.api import router as shelters_router
 from tansiq.store.db import Store
 from tansiq.units.api import router as units_router
 from tansiq.units.position_writer import PositionWriter
@@ -106,6 +107,7 @@ def create_app(
         analytics_router,
         emergencies_router,
         campaigns_router,
+        shelters_router,
         alerts_router,
         console_router,
         cap_router,  # public: warnings need no sign-in

@@ -38,7 +38,7 @@ from tansiq.roads.build import haversine_m
 from tansiq.roads.engine import Router
 from tansiq.roads.errors import RoadsError
 
-__all__ = ["Plan", "greedy", "haversine_matrix", "optimal", "travel_seconds"]
+__all__ = ["Nearest", "Plan", "greedy", "haversine_matrix", "nearest", "optimal", "travel_seconds"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -263,3 +263,63 @@ def travel_seconds(
         out[ok, j] = times[ok]
         on_road[ok, j] = True
     return out, on_road
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """The quickest shelter to reach from one point."""
+
+    index: int  # into the shelters given
+    seconds: float
+    distance_m: float
+    method: Literal["road", "straight_line"]
+
+
+def nearest(
+    router: Router | None,
+    lon: float,
+    lat: float,
+    s_lon: ArrayLike,
+    s_lat: ArrayLike,
+    fallback_kmh: float,
+) -> Nearest | None:
+    """The shelter reached soonest from (lon, lat), by road when a network can place the point.
+
+    Shelters are tried nearest first in a straight line, each with a search bounded near its
+    own distance, and the trying stops once even the fastest road in the network could not
+    beat the best time found: the answer is exact without timing every shelter. A shelter the
+    network cannot place is timed in a straight line at `fallback_kmh`.
+    """
+    slon, slat = np.atleast_1d(np.asarray(s_lon, float)), np.atleast_1d(np.asarray(s_lat, float))
+    if slon.size == 0:
+        return None
+    crow = haversine_matrix([lon], [lat], slon, slat)[0]
+    speed = fallback_kmh / 3.6
+    straight = int(np.argmin(crow))
+    fallback = Nearest(
+        straight, float(crow[straight] / speed), float(crow[straight]), "straight_line"
+    )
+    if router is None:
+        return fallback
+    origin = router.snapper.snap_many([lon], [lat])
+    if origin.edge[0] < 0:  # the household is too far from any road
+        return fallback
+    v_max = float(router.network.edge_speed_kmh.max()) * router.model.speed_factor / 3.6
+    slack = float(router.snapper.max_distance_m) + float(origin.distance_m[0])
+    best: Nearest | None = None
+    for j in np.argsort(crow, kind="stable"):
+        j = int(j)
+        if best is not None and (crow[j] - slack) / v_max >= best.seconds:
+            break
+        try:
+            where = router.snapper.snap(float(slon[j]), float(slat[j]))
+        except RoadsError:
+            found = Nearest(j, float(crow[j] / speed), float(crow[j]), "straight_line")
+        else:
+            routes = router.rank(where, origin, 1)
+            if not routes:
+                continue
+            found = Nearest(j, routes[0].time_s, routes[0].distance_m, "road")
+        if best is None or found.seconds < best.seconds:
+            best = found
+    return best or fallback

@@ -9,6 +9,7 @@ from tansiq.events import models as event_models
 from tansiq.incidents import models as incident_models
 from tansiq.reference import models as reference_models
 from tansiq.roads import models as road_models
+from tansiq.shelters import models as shelter_models
 from tansiq.store.base import Base
 from tansiq.units import models as unit_models
 
@@ -22,6 +23,7 @@ MODULES = (
     incident_models,
     reference_models,
     road_models,
+    shelter_models,
     unit_models,
 )
 metadata = Base.metadata
