@@ -14,7 +14,8 @@ from tansiq.access.directory import Directory
 from tansiq.api.deps import IfMatch, SettingsDep, StoreDep, Who, etag
 from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.audit.service import record_reads
-from tansiq.emergencies import campaigns, deployments, service, sitrep
+from tansiq.emergencies import campaigns, deployments, links, service, sitrep
+from tansiq.emergencies import casualties as casualty
 from tansiq.emergencies.models import EmergencyKind, EmergencyStatus
 from tansiq.emergencies.schemas import (
     AcceptRequest,
@@ -207,7 +208,7 @@ def areas_geojson(emergency_id: RecordId, who: Who, store: StoreDep) -> Response
 @router.get("/{emergency_id}/incidents", response_model=list[LinkedIncident])
 def linked(emergency_id: RecordId, who: Who, store: StoreDep) -> list[LinkedIncident]:
     with store.read() as session:
-        return service.linked_incidents(session, who, emergency_id)
+        return links.linked_incidents(session, who, emergency_id)
 
 
 @router.post("/{emergency_id}/incidents")
@@ -216,7 +217,7 @@ def link(
 ) -> dict[str, list[int]]:
     """Link incidents you may see; answers the ones newly linked."""
     with store.write() as uow:
-        return {"linked": service.link(uow, who, emergency_id, body.incident_ids)}
+        return {"linked": links.link(uow, who, emergency_id, body.incident_ids)}
 
 
 @router.delete("/{emergency_id}/incidents/{incident_id}", response_model=EmergencyRead)
@@ -224,14 +225,14 @@ def unlink(
     emergency_id: RecordId, incident_id: RecordId, who: Who, store: StoreDep
 ) -> EmergencyRead:
     with store.write() as uow:
-        return service.read_one(uow.session, service.unlink(uow, who, emergency_id, incident_id))
+        return service.read_one(uow.session, links.unlink(uow, who, emergency_id, incident_id))
 
 
 @router.get("/{emergency_id}/incident-suggestions", response_model=list[LinkedIncident])
 def suggestions(emergency_id: RecordId, who: Who, store: StoreDep) -> list[LinkedIncident]:
     """Open incidents you may see inside an affected area and not yet linked."""
     with store.read() as session:
-        return service.suggestions(session, who, emergency_id)
+        return links.suggestions(session, who, emergency_id)
 
 
 # --- timeline, casualties, sitrep --------------------------------------------------------------
@@ -256,13 +257,13 @@ def report_casualties(
 ) -> CasualtyRead:
     """Figures from one source (hospital, civil defence, ...) at one time."""
     with store.write() as uow:
-        return service.casualty_read(service.report_casualties(uow, who, emergency_id, body))
+        return casualty.casualty_read(casualty.report_casualties(uow, who, emergency_id, body))
 
 
 @router.get("/{emergency_id}/casualties", response_model=list[CasualtyRead])
 def casualties(emergency_id: RecordId, who: Who, store: StoreDep) -> list[CasualtyRead]:
     with store.read() as session:
-        return service.casualties(session, who, emergency_id)
+        return casualty.casualties(session, who, emergency_id)
 
 
 @router.get("/{emergency_id}/sitrep", response_model=sitrep.Sitrep)

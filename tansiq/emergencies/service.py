@@ -10,10 +10,10 @@ agencies are its shares.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tansiq.access.directory import Directory
@@ -23,7 +23,6 @@ from tansiq.access.service import require
 from tansiq.emergencies import areas as geo
 from tansiq.emergencies.models import (
     AffectedArea,
-    CasualtyReport,
     Emergency,
     EmergencyIncident,
     EmergencyShare,
@@ -33,19 +32,14 @@ from tansiq.emergencies.models import (
 from tansiq.emergencies.schemas import (
     AreaCreate,
     AreaRead,
-    CasualtyCreate,
-    CasualtyRead,
     EmergencyCreate,
     EmergencyRead,
     EmergencyUpdate,
-    LinkedIncident,
     TimelineRead,
 )
 from tansiq.errors import Problem, field_problem, not_found, require_aware
 from tansiq.events.types import PendingEvent
 from tansiq.incidents import service as incidents
-from tansiq.incidents.lifecycle import OPEN_STATUSES
-from tansiq.incidents.models import Incident, IncidentShare
 from tansiq.store.base import utcnow
 from tansiq.store.paging import decode_cursor, encode_cursor
 from tansiq.store.uow import UnitOfWork
@@ -57,8 +51,6 @@ _NEXT: dict[EmergencyStatus, tuple[EmergencyStatus, ...]] = {
     S.CLOSED: (),
 }
 _STAMP = {S.ACTIVE: "activated_at", S.CLOSED: "closed_at"}
-MAX_SUGGESTIONS = 500
-FUTURE_SLACK = timedelta(minutes=5)  # clocks of reporting devices drift
 
 
 # --- loading and reading -----------------------------------------------------------------------
@@ -591,208 +583,7 @@ def areas_of(session: Session, emergency_id: int) -> list[AffectedArea]:
     )
 
 
-def current_areas(session: Session, emergency_id: int, at: datetime) -> list[AffectedArea]:
-    """The areas whose forecast window covers `at` (or has no window)."""
-    return [
-        a
-        for a in areas_of(session, emergency_id)
-        if (a.valid_from is None or a.valid_from <= at) and (a.valid_to is None or at <= a.valid_to)
-    ]
-
-
-# --- incidents ---------------------------------------------------------------------------------
-
-
-def link(uow: UnitOfWork, who: Principal, emergency_id: int, incident_ids: list[int]) -> list[int]:
-    """Link incidents (each must be visible to the caller); returns the newly linked ids.
-
-    One unknown or hidden incident refuses the whole request (404): nothing is linked.
-    """
-    require(who, Permission.EMERGENCY_MANAGE)
-    session = uow.session
-    emergency = get_visible(session, who, emergency_id, lock=True)
-    check_open(emergency)
-    wanted = sorted(set(incident_ids))
-    for incident_id in wanted:
-        incidents.get_visible(session, who, incident_id)
-    already = set(
-        session.execute(
-            select(EmergencyIncident.incident_id).where(
-                EmergencyIncident.emergency_id == emergency.id,
-                EmergencyIncident.incident_id.in_(wanted),
-            )
-        ).scalars()
-    )
-    new = [i for i in wanted if i not in already]
-    if not new:
-        return []
-    now = utcnow()
-    for incident_id in new:
-        session.add(
-            EmergencyIncident(
-                emergency_id=emergency.id,
-                incident_id=incident_id,
-                linked_at=now,
-                linked_by=who.user_id,
-            )
-        )
-    touch(emergency)
-    add_timeline(uow, who, emergency, "link", "", {"incident_ids": new})
-    emit(uow, "emergency.incidents_linked", emergency, {"incident_ids": new})
-    return new
-
-
-def unlink(uow: UnitOfWork, who: Principal, emergency_id: int, incident_id: int) -> Emergency:
-    require(who, Permission.EMERGENCY_MANAGE)
-    session = uow.session
-    emergency = get_visible(session, who, emergency_id, lock=True)
-    check_open(emergency)
-    row = session.get(EmergencyIncident, (emergency.id, incident_id))
-    if row is None:
-        raise not_found()
-    session.delete(row)
-    touch(emergency)
-    add_timeline(uow, who, emergency, "unlink", "", {"incident_id": incident_id})
-    emit(uow, "emergency.incident_unlinked", emergency, {"incident_id": incident_id})
-    return emergency
-
-
-def linked_incidents(session: Session, who: Principal, emergency_id: int) -> list[LinkedIncident]:
-    """The linked incidents the caller may see (others stay hidden, as everywhere)."""
-    get_visible(session, who, emergency_id)
-    rows = session.execute(
-        select(Incident, EmergencyIncident.linked_at)
-        .join(EmergencyIncident, EmergencyIncident.incident_id == Incident.id)
-        .where(
-            EmergencyIncident.emergency_id == emergency_id,
-            visible(Incident, IncidentShare, who),
-        )
-        .order_by(Incident.id)
-    ).all()
-    return [_linked(i, linked_at=at) for i, at in rows]
-
-
-def _linked(
-    i: Incident, *, linked_at: datetime | None = None, area_ids: list[int] | None = None
-) -> LinkedIncident:
-    return LinkedIncident(
-        incident_id=i.id,
-        type=i.type_code,
-        status=i.status,
-        priority=i.priority,
-        lat=i.lat,
-        lon=i.lon,
-        reported_at=i.reported_at,
-        linked_at=linked_at,
-        area_ids=area_ids or [],
-    )
-
-
-def suggestions(session: Session, who: Principal, emergency_id: int) -> list[LinkedIncident]:
-    """Open incidents the caller may see that lie inside an affected area and are not linked.
-
-    The areas' bounding boxes narrow the candidates in SQL; shapely then tests each point
-    exactly. Forecast windows are not applied: an incident in the area is relevant whatever the
-    forecast said about timing.
-    """
-    require(who, Permission.READ)
-    get_visible(session, who, emergency_id)
-    areas = areas_of(session, emergency_id)
-    if not areas:
-        return []
-    boxes = or_(
-        *(
-            and_(
-                Incident.lon >= a.min_lon,
-                Incident.lon <= a.max_lon,
-                Incident.lat >= a.min_lat,
-                Incident.lat <= a.max_lat,
-            )
-            for a in areas
-        )
-    )
-    linked = select(EmergencyIncident.incident_id).where(
-        EmergencyIncident.emergency_id == emergency_id
-    )
-    candidates = list(
-        session.execute(
-            select(Incident)
-            .where(
-                Incident.status.in_([s.value for s in OPEN_STATUSES]),
-                boxes,
-                Incident.id.not_in(linked),
-                visible(Incident, IncidentShare, who),
-            )
-            .order_by(Incident.reported_at.desc(), Incident.id.desc())
-            .limit(MAX_SUGGESTIONS * 4)
-        ).scalars()
-    )
-    if not candidates:
-        return []
-    lon = [i.lon for i in candidates]
-    lat = [i.lat for i in candidates]
-    inside: dict[int, list[int]] = {}
-    for area in areas:
-        hits = geo.contains(geo.load(area.geojson), lon, lat)
-        for index in hits.nonzero()[0]:
-            inside.setdefault(int(index), []).append(area.id)
-    return [_linked(candidates[i], area_ids=inside[i]) for i in sorted(inside)][:MAX_SUGGESTIONS]
-
-
-# --- casualties and timeline -------------------------------------------------------------------
-
-
-def report_casualties(
-    uow: UnitOfWork, who: Principal, emergency_id: int, data: CasualtyCreate
-) -> CasualtyReport:
-    """Record figures from one source at one time (the sitrep sums each source's latest)."""
-    require(who, Permission.EMERGENCY_MANAGE)
-    require_aware("body", reported_at=data.reported_at)
-    now = utcnow()
-    if data.reported_at is not None and data.reported_at > now + FUTURE_SLACK:
-        raise field_problem(["body", "reported_at"], "time_in_future")
-    emergency = get_visible(uow.session, who, emergency_id, lock=True)
-    report = CasualtyReport(
-        emergency_id=emergency.id,
-        reported_at=data.reported_at or now,
-        source=data.source,
-        injured=data.injured,
-        dead=data.dead,
-        missing=data.missing,
-        evacuated=data.evacuated,
-        note=data.note,
-        created_by=who.user_id,
-        created_at=now,
-    )
-    uow.session.add(report)
-    uow.session.flush()
-    body = casualty_read(report)
-    add_timeline(uow, who, emergency, "casualties", data.note, body.model_dump(mode="json"))
-    emit(uow, "emergency.casualties_reported", emergency, {"report": body.model_dump(mode="json")})
-    return report
-
-
-def casualty_read(r: CasualtyReport) -> CasualtyRead:
-    return CasualtyRead(
-        id=r.id,
-        reported_at=r.reported_at,
-        source=r.source,
-        injured=r.injured,
-        dead=r.dead,
-        missing=r.missing,
-        evacuated=r.evacuated,
-        note=r.note,
-    )
-
-
-def casualties(session: Session, who: Principal, emergency_id: int) -> list[CasualtyRead]:
-    get_visible(session, who, emergency_id)
-    rows = session.execute(
-        select(CasualtyReport)
-        .where(CasualtyReport.emergency_id == emergency_id)
-        .order_by(CasualtyReport.reported_at, CasualtyReport.id)
-    ).scalars()
-    return [casualty_read(r) for r in rows]
+# --- timeline ----------------------------------------------------------------------------------
 
 
 def timeline(session: Session, who: Principal, emergency_id: int) -> list[TimelineRead]:
