@@ -136,3 +136,41 @@ def test_sitrep_refuses_a_time_without_a_zone(client, dispatcher):
         headers=dispatcher.headers,
     )
     assert r.status_code == 422 and r.json()["errors"][0]["msg_ar"]
+
+
+def test_sitrep_lists_the_emergencys_shelters_and_deployments_use_open_ones(client, dispatcher):
+    e = declare(client, dispatcher, areas=[]).json()
+    shelter = {"lat": 29.33, "lon": 47.99, "capacity": 200, "emergency_id": e["id"]}
+    opened = client.post(
+        "/api/v1/shelters",
+        json={"name": "Sharq school", "status": "open", **shelter},
+        headers=dispatcher.headers,
+    )
+    assert opened.status_code == 201, opened.text
+    client.post(
+        "/api/v1/shelters",
+        json={"name": "Spare hall", "status": "planned", **shelter},
+        headers=dispatcher.headers,
+    )
+    body = client.get(f"/api/v1/emergencies/{e['id']}/sitrep", headers=dispatcher.headers).json()
+    assert body["shelters_available"] is True
+    assert [(s["name"], s["status"]) for s in body["shelters"]] == [
+        ("Sharq school", "open"),
+        ("Spare hall", "planned"),
+    ]
+    assert body["shelter_capacity"] == 400 and body["shelter_occupancy"] == 0
+    html = client.get(
+        f"/api/v1/emergencies/{e['id']}/sitrep",
+        params={"format": "html", "lang": "ar"},
+        headers=dispatcher.headers,
+    ).text
+    assert "Sharq school" in html and "مفتوح" in html
+    register(client, dispatcher, "CD-1", lat=29.34, lon=47.98)
+    p = client.post(
+        f"/api/v1/emergencies/{e['id']}/deployment-proposals",
+        json={"points": ["shelter"]},
+        headers=dispatcher.headers,
+    ).json()
+    assert [(i["kind"], i["label"], i["callsign"]) for i in p["items"]] == [
+        ("shelter", "Sharq school", "CD-1")
+    ]
