@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck bench clean
+.PHONY: install demo test lint typecheck bench clean browser screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -35,8 +35,21 @@ pdf-libs:
 demo: install
 	$(BIN)/tansiq demo
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
+
+# The console's browser tests drive Debian's chromium (Playwright never downloads a browser), with
+# Arabic fonts so the screens render as operators see them.
+browser:
+	@command -v chromium >/dev/null && [ -d /usr/share/fonts/truetype/noto ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && apt-get install -y -q chromium fonts-noto-core; \
+	  else echo "The console tests need Debian's chromium and fonts-noto-core:"; \
+	    echo "  sudo apt-get install chromium fonts-noto-core   (without them those tests are skipped)"; fi; }
+
+# Re-take the README's screenshots of the console (Arabic and English, 1366x768).
+screenshots: install browser
+	TANSIQ_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_console_e2e.py -k "sign_in or english"
 
 lint: install
 	$(BIN)/ruff check .
@@ -45,6 +58,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/write_path.py
 	$(BIN)/python benchmarks/feed_fanout.py
+	$(BIN)/python benchmarks/console_load.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -20,6 +20,15 @@ const UNIT_SYMBOL = {
   rescue_boat: "u-boat", helicopter: "u-air", drone: "u-air", border_post: "u-post",
 };
 
+const UNIT_STATUS_COLOUR = {
+  available: "#1b7a3a", dispatched: "#7b2cbf", en_route: "#7b2cbf", on_scene: "#7b2cbf",
+  out_of_service: "#5f6b76", off_duty: "#5f6b76",
+};
+const UNIT_TYPE_COLOUR = {
+  "u-car": "#0b3d5c", "u-fire": "#c1121f", "u-medical": "#ffffff", "u-boat": "#1d63b8",
+  "u-air": "#e36414", "u-post": "#4a3000",
+};
+
 function symbol(name) {
   return `<svg aria-hidden="true" focusable="false"><use href="/static/icons/symbols.svg#${name}"></use></svg>`;
 }
@@ -35,6 +44,10 @@ export class OpsMap {
       center: KUWAIT, zoom: 10, minZoom: 3, maxZoom: 18, preferCanvas: true,
       keyboard: true, worldCopyJump: false,
     });
+    // The basemap has its own pane and canvas under the overlays, so outlines and roads drawn
+    // later never cover the units.
+    this.map.createPane("basemap").style.zIndex = 250;
+    this.baseRenderer = L.canvas({ padding: 0.2, pane: "basemap" });
     this.map.attributionControl.setPrefix(false);
     this.map.attributionControl.addAttribution("Natural Earth");
     this.outlines = L.layerGroup().addTo(this.map);
@@ -43,14 +56,7 @@ export class OpsMap {
       chunkedLoading: true, maxClusterRadius: 50, spiderfyOnMaxZoom: true,
       showCoverageOnHover: false, disableClusteringAtZoom: 16,
     }).addTo(this.map);
-    this.units = L.markerClusterGroup({
-      chunkedLoading: true, maxClusterRadius: 40, showCoverageOnHover: false,
-      disableClusteringAtZoom: 15,
-      iconCreateFunction: (cluster) => L.divIcon({
-        html: `<div><span>${cluster.getChildCount()}</span></div>`,
-        className: "marker-cluster units-cluster", iconSize: L.point(36, 36),
-      }),
-    }).addTo(this.map);
+    this.units = L.layerGroup().addTo(this.map);
     this.incidentMarkers = new Map();
     this.unitMarkers = new Map();
     this.pendingUnits = new Map();
@@ -65,7 +71,7 @@ export class OpsMap {
     if (!r.ok) return;
     this.outlines.clearLayers();
     L.geoJSON(r.body, {
-      renderer: this.renderer,
+      renderer: this.baseRenderer,
       interactive: false,
       style: (f) => (f.properties.kind === "coastline"
         ? { color: "#24506e", weight: 1.5, fill: false }
@@ -89,7 +95,7 @@ export class OpsMap {
       if (!r.ok) return;
       this.roads.clearLayers();
       L.geoJSON(r.body, {
-        renderer: this.renderer, interactive: false, style: { color: "#6d6d6d", weight: 1.2, opacity: 0.9 },
+        renderer: this.baseRenderer, interactive: false, style: { color: "#6d6d6d", weight: 1.2, opacity: 0.9 },
       }).addTo(this.roads);
     } catch {
       /* a newer view superseded this one, or the server is away: the next move asks again */
@@ -161,12 +167,15 @@ export class OpsMap {
     if (incident) this.map.panTo([incident.lat, incident.lon], { animate: false });
   }
 
-  unitIcon(unit) {
-    return L.divIcon({
-      className: `unit-icon s-${unit.status}`,
-      html: symbol(UNIT_SYMBOL[unit.type] || "other"),
-      iconSize: [22, 22],
-    });
+  // Units are drawn on the canvas, not as DOM markers: a thousand of them move every second, and
+  // moving a canvas marker costs one redraw per frame for all of them. Fill by status, ring by
+  // type (the same groups as the symbols).
+  unitStyle(unit) {
+    return {
+      renderer: this.renderer, radius: 6, weight: 3, opacity: 1, fillOpacity: 1,
+      fillColor: UNIT_STATUS_COLOUR[unit.status] || "#5f6b76",
+      color: UNIT_TYPE_COLOUR[UNIT_SYMBOL[unit.type]] || "#13202b",
+    };
   }
 
   unitTitle(unit) {
@@ -177,35 +186,26 @@ export class OpsMap {
 
   // Units: positions and statuses, applied as one batch (a thousand moving units, once a second).
   setUnits(units) {
-    const moved = [];
-    const added = [];
     for (const unit of units) {
       if (unit.lat == null || unit.lon == null) continue;
       let marker = this.unitMarkers.get(unit.id);
       if (!marker) {
-        marker = L.marker([unit.lat, unit.lon], {
-          icon: this.unitIcon(unit), title: this.unitTitle(unit), keyboard: false,
-        });
+        marker = L.circleMarker([unit.lat, unit.lon], this.unitStyle(unit));
+        marker.unit = unit;
+        marker.bindTooltip(() => this.unitTitle(marker.unit));
         marker.unitStatus = unit.status;
         this.unitMarkers.set(unit.id, marker);
-        added.push(marker);
+        marker.addTo(this.units);
         continue;
       }
+      marker.unit = unit;
       if (marker.unitStatus !== unit.status) {
         marker.unitStatus = unit.status;
-        marker.setIcon(this.unitIcon(unit));
-        marker.options.title = this.unitTitle(unit);
+        marker.setStyle(this.unitStyle(unit));
       }
       const at = marker.getLatLng();
-      if (at.lat !== unit.lat || at.lng !== unit.lon) moved.push([marker, unit]);
+      if (at.lat !== unit.lat || at.lng !== unit.lon) marker.setLatLng([unit.lat, unit.lon]);
     }
-    if (moved.length) {
-      const markers = moved.map(([m]) => m);
-      this.units.removeLayers(markers);
-      for (const [marker, unit] of moved) marker.setLatLng([unit.lat, unit.lon]);
-      this.units.addLayers(markers);
-    }
-    if (added.length) this.units.addLayers(added);
   }
 
   clear() {
