@@ -66,7 +66,10 @@ def base_url(request: Request, settings: AlertSettings) -> str:
             "content": {t: {"schema": {"type": "string"}} for t in XML_TYPES[:3]},
         }
     },
-    responses={200: {"model": ImportRead, "description": "Imported before; nothing new stored"}},
+    responses={
+        200: {"model": ImportRead, "description": "Imported before; nothing new stored"},
+        415: {**PROBLEM_RESPONSES[413], "description": "The body is not an XML document"},
+    },
 )
 async def import_cap(
     request: Request, who: Who, store: StoreDep, settings: AlertSettingsDep, response: Response

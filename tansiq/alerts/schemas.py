@@ -8,10 +8,18 @@ CAP writes "lat,lon" while GeoJSON writes lon, lat.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from tansiq.alerts.geometry import polygon_problem
@@ -36,27 +44,50 @@ Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Line = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=4000)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\s<&]+$")]
+# Characters XML 1.0 cannot carry (JSON can: "\u0001", a lone "\ud800").
+_NOT_XML = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-class Point(StrictModel):
+def _has_non_xml(value: Any) -> bool:
+    if isinstance(value, str):
+        return _NOT_XML.search(value) is not None
+    if isinstance(value, list | tuple):
+        return any(_has_non_xml(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_non_xml(k) or _has_non_xml(v) for k, v in value.items())
+    return False
+
+
+class XmlModel(StrictModel):
+    """Text that goes into a CAP document: refused at the edge if XML cannot hold it."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _xml_text(cls, value: Any) -> Any:
+        if _has_non_xml(value):
+            raise PydanticCustomError("xml_character", "contains a character XML cannot hold")
+        return value
+
+
+class Point(XmlModel):
     lat: Lat
     lon: Lon
 
 
-class Circle(StrictModel):
+class Circle(XmlModel):
     lat: Lat
     lon: Lon
     radius_km: Annotated[float, Field(gt=0, le=2000, allow_inf_nan=False)]
 
 
-class Geocode(StrictModel):
+class Geocode(XmlModel):
     """A named code for the area, e.g. name "ISO3166-2", value "KW-AH" (Al Ahmadi)."""
 
     name: Code
     value: Code
 
 
-class Area(StrictModel):
+class Area(XmlModel):
     description: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     polygons: list[Annotated[list[Point], Field(max_length=2000)]] = Field(
         default_factory=list, max_length=20, description="Closed rings: first point = last point"
@@ -75,14 +106,14 @@ class Area(StrictModel):
         return self
 
 
-class InfoText(StrictModel):
+class InfoText(XmlModel):
     event: Line
     headline: Annotated[str, StringConstraints(max_length=200)] | None = None
     description: Text | None = None
     instruction: Text | None = None
 
 
-class AlertContent(StrictModel):
+class AlertContent(XmlModel):
     """Everything the published document says (besides identifier, sender and sent)."""
 
     category: list[Category] = Field(min_length=1, max_length=12)
@@ -115,7 +146,7 @@ class AlertCreate(AlertContent):
         return AlertContent.model_validate(self.model_dump(include=set(AlertContent.model_fields)))
 
 
-class RejectRequest(StrictModel):
+class RejectRequest(XmlModel):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 

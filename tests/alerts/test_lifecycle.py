@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from lxml import etree
@@ -261,3 +263,69 @@ def test_every_published_document_is_stored_as_served(client, desk, store):
         stored = session.execute(select(Alert.document)).scalar_one()
     assert stored.encode() == served
     assert etree.fromstring(served).tag == "{urn:oasis:names:tc:emergency:cap:1.2}alert"
+
+
+def _ring(*points):
+    return [{"lat": lat, "lon": lon} for lat, lon in points]
+
+
+BAD_AREAS = {
+    "polygon_self_intersecting": {
+        "description": "bow tie",
+        "polygons": [_ring((29, 47), (30, 48), (30, 47), (29, 48), (29, 47))],
+    },
+    "polygon_empty": {
+        "description": "a line",
+        "polygons": [_ring((29, 47), (29.5, 47.5), (30, 48), (29, 47))],
+    },
+    "polygon_not_closed": {
+        "description": "open",
+        "polygons": [_ring((29, 47), (29, 48), (30, 48), (30, 47))],
+    },
+    "polygon_too_few_points": {
+        "description": "two points",
+        "polygons": [_ring((29, 47), (29, 48), (29, 47))],
+    },
+    "area_without_shape": {"description": "nowhere"},
+}
+
+
+def test_unusable_areas_are_refused_in_both_languages_and_nothing_is_stored(client, desk):
+    for kind, area in BAD_AREAS.items():
+        r = client.post(
+            "/api/v1/alerts", json=alert_body(areas=[area]), headers=desk.author.headers
+        )
+        body = assert_problem(r, 422)
+        [error] = body["errors"]
+        assert error["type"] == kind and error["loc"][:3] == ["body", "areas", 0], kind
+        assert error["msg"] != f"validation.{kind}"
+        assert re.search("[\u0600-\u06ff]", error["msg_ar"]), kind
+    assert client.get("/api/v1/alerts", headers=desk.author.headers).json()["items"] == []
+
+
+def test_text_xml_cannot_carry_is_refused_at_the_edge(client, desk):
+    for bad in ("bell \u0007 ring", "lone \ud800 surrogate", "\ufffe"):
+        body = alert_body()
+        body["en"]["description"] = bad
+        r = client.post(
+            "/api/v1/alerts",
+            content=json.dumps(body),  # escaped ASCII: JSON can carry a lone surrogate
+            headers={**desk.author.headers, "Content-Type": "application/json"},
+        )
+        assert assert_problem(r, 422)["errors"][0]["type"] == "xml_character"
+    assert client.get("/api/v1/alerts", headers=desk.author.headers).json()["items"] == []
+
+
+def test_an_alert_needs_both_languages_and_zoned_times(client, desk):
+    body = alert_body()
+    del body["ar"]
+    r = client.post("/api/v1/alerts", json=body, headers=desk.author.headers)
+    assert assert_problem(r, 422)["errors"][0]["loc"] == ["body", "ar"]
+    naive = alert_body(expires="2026-11-23T06:00:00")
+    r = client.post("/api/v1/alerts", json=naive, headers=desk.author.headers)
+    assert assert_problem(r, 422)["errors"][0]["type"] == "timezone_aware"
+    backwards = alert_body(
+        effective="2026-11-23T06:00:00+03:00", expires="2026-11-23T05:00:00+03:00"
+    )
+    r = client.post("/api/v1/alerts", json=backwards, headers=desk.author.headers)
+    assert assert_problem(r, 422)["errors"][0]["type"] == "expires_before_effective"
