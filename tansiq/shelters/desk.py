@@ -22,7 +22,7 @@ from tansiq.roads.engine import Router
 from tansiq.shelters import households as hh
 from tansiq.shelters import service
 from tansiq.shelters.assignment import Plan, greedy, nearest, optimal, travel_seconds
-from tansiq.shelters.models import Household, HouseholdStatus, Shelter, ShelterStatus, Stay
+from tansiq.shelters.models import Household, HouseholdStatus, Shelter, Stay
 from tansiq.shelters.schemas import BulkAssignmentRead
 from tansiq.store.base import utcnow
 from tansiq.store.uow import UnitOfWork
@@ -141,7 +141,7 @@ def assign_nearest(
     held = _held_elsewhere(household)
     candidates = list(
         session.execute(
-            select(Shelter).where(Shelter.status == ShelterStatus.OPEN.value).order_by(Shelter.id)
+            select(Shelter).where(Shelter.status.in_(service.TAKING)).order_by(Shelter.id)
         ).scalars()
     )
     # Its own held places count as room where it already has them.
@@ -220,7 +220,7 @@ def assign_many(
     shelters = list(
         session.execute(
             select(Shelter)
-            .where(Shelter.status == ShelterStatus.OPEN.value)
+            .where(Shelter.status.in_(service.TAKING))  # full ones may hold these households
             .order_by(Shelter.id)
             .with_for_update()
         ).scalars()
@@ -253,7 +253,12 @@ def assign_many(
         },
         unplaced=[h.id for h, j in zip(rows, plan.shelter, strict=True) if j < 0],
         total_person_seconds=round(plan.cost, 1),
-        lower_bound_person_seconds=None if plan.lower_bound is None else round(plan.lower_bound, 1),
+        # With people left over the bound includes their penalty: only the gap is meaningful.
+        lower_bound_person_seconds=(
+            round(plan.lower_bound, 1)
+            if plan.lower_bound is not None and plan.unplaced_persons == 0
+            else None
+        ),
         gap=plan.gap,
     )
 
