@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 
 app = typer.Typer(help="Public alerts (CAP 1.2): import from files.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)  # one line per file, however long its path
+err = Console(stderr=True, soft_wrap=True)
 
 
 @app.command("import")
