@@ -114,19 +114,12 @@ function stop() {
 // --- start: who am I, reference data, the picture, then the feed ----------------------------
 
 async function start() {
+  state.timings = { start: performance.now() };
   const me = await api.call("GET", "/api/v1/auth/me");
   if (!me.ok) return showLogin(problemText(me.body));
   state.me = me.body;
   if (state.me.language !== i18n.language()) await setLanguage(state.me.language, { remember: false });
   localStorage.setItem(LANG_KEY, state.me.language);
-  const [types, unitTypes, agencies] = await Promise.all([
-    api.call("GET", "/api/v1/incident-types"),
-    api.call("GET", "/api/v1/unit-types"),
-    api.call("GET", "/api/v1/agencies"),
-  ]);
-  state.types = new Map((types.body || []).map((x) => [x.code, x]));
-  state.unitTypes = new Map((unitTypes.body || []).map((x) => [x.code, x]));
-  state.agencies = new Map((agencies.body || []).map((x) => [x.code, x]));
   $("#login").hidden = true;
   $("#console").hidden = false;
   if (!state.map) {
@@ -141,14 +134,24 @@ async function start() {
     });
     state.map.loadOutlines();
   }
+  // Reference data and the picture load side by side; the picture is drawn once both are in.
+  const [types, unitTypes, agencies, picture] = await Promise.all([
+    api.call("GET", "/api/v1/incident-types"),
+    api.call("GET", "/api/v1/unit-types"),
+    api.call("GET", "/api/v1/agencies"),
+    fetchPicture(),
+  ]);
+  state.types = new Map((types.body || []).map((x) => [x.code, x]));
+  state.unitTypes = new Map((unitTypes.body || []).map((x) => [x.code, x]));
+  state.agencies = new Map((agencies.body || []).map((x) => [x.code, x]));
   fillFilters();
   fillCreateForm();
   renderWho();
-  const since = await loadPicture();
+  const since = drawPicture(picture);
   state.feed = new Feed({
     onEvents: applyEvents,
     onState: renderConn,
-    onReset: loadPicture,
+    onReset: async () => drawPicture(await fetchPicture()),
     onSignedOut: () => { stop(); showLogin(t("console.conn.signed_out")); },
   });
   state.feed.start(since);
@@ -156,27 +159,43 @@ async function start() {
 }
 
 // The current picture, and the feed position it is valid at (events after it are replayed).
-async function loadPicture() {
+// Open incidents are read per priority, four cursors side by side.
+async function fetchPicture() {
   const head = await api.call("GET", "/api/v1/feed/head");
   const since = head.ok ? head.body.seq : 0;
+  state.timings.reference = performance.now();
   const status = OPEN.map((s) => `status=${s}`).join("&");
-  const [incidents, units] = await Promise.all([
-    api.all(`/api/v1/incidents?${status}`),
+  const [units, ...byPriority] = await Promise.all([
     api.all("/api/v1/units"),
+    ...[1, 2, 3, 4].map((p) => api.all(`/api/v1/incidents?${status}&priority=${p}`)),
   ]);
+  state.timings.fetched = performance.now();
+  return { since, incidents: byPriority.flat(), units };
+}
+
+function drawPicture({ since, incidents, units }) {
   state.incidents = new Map(incidents.map((i) => [i.id, i]));
   state.units = new Map(units.map((u) => [u.id, u]));
   state.map.clear();
   state.map.setIncidents(incidents, []);
   state.map.setUnits(units);
+  state.timings.drawn = performance.now();
   scheduleQueue();
-  state.loadedAt = performance.now();
   return since;
 }
 
 // --- the feed -------------------------------------------------------------------------------
 
 function applyEvents(events) {
+  const began = performance.now();
+  try {
+    applyBatch(events);
+  } finally {
+    state.applyMs = (state.applyMs || 0) + performance.now() - began;
+  }
+}
+
+function applyBatch(events) {
   const incidents = [];
   const removed = [];
   const units = new Map();
@@ -207,7 +226,9 @@ function applyEvents(events) {
       units.set(ev.data.unit.id, ev.data.unit);
     }
   }
-  upsertIncidents(incidents, removed);
+  // Only incident changes touch the queue: re-listing it for every batch of positions would
+  // spend the frame budget on layout.
+  if (incidents.length || removed.length) upsertIncidents(incidents, removed);
   if (units.size) state.map.setUnits([...units.values()]);
   const current = state.detail.current;
   if (current && touched.has(current.id)) state.detail.changedElsewhere();
