@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, bindparam, exists, insert, or_, select, update
+import orjson
+from sqlalchemy import Table, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from tansiq.events.models import EventAudienceRow, EventHead, EventRow
 from tansiq.events.types import Audience, Event, PendingEvent
-from tansiq.store.base import utcnow
+from tansiq.store.base import at_column_value, utcnow
 
 # Every write appends events, so the statements are built once and go through Core, not the
 # ORM's bulk paths (which cost several times more per call).
@@ -23,8 +24,19 @@ _TAKE_SEQ = (
     .values(seq=_head.c.seq + bindparam("n"))
     .returning(_head.c.seq)
 )
-_INSERT_EVENTS = insert(_events)
-_INSERT_AUDIENCE = insert(_audience)
+# Batches of position events run to thousands of rows: they go to the driver's executemany
+# with the SQL written out per parameter style, as SQLAlchemy's per-row parameter processing
+# and the standard-library JSON encoder cost more than the inserts themselves.
+_EVENTS_SQL = {
+    "sqlite": "INSERT INTO events (seq, type, at, record_type, record_id, classification, "
+    "public, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "postgresql": "INSERT INTO events (seq, type, at, record_type, record_id, classification, "
+    "public, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+}
+_AUDIENCE_SQL = {
+    "sqlite": "INSERT INTO event_audience (seq, agency_id) VALUES (?, ?)",
+    "postgresql": "INSERT INTO event_audience (seq, agency_id) VALUES (%s, %s)",
+}
 
 
 def append(session: Session, pending: Sequence[PendingEvent]) -> list[Event]:
@@ -39,30 +51,28 @@ def append(session: Session, pending: Sequence[PendingEvent]) -> list[Event]:
         Event(last - n + 1 + i, p.type, at, p.record_type, p.record_id, p.data, p.audience)
         for i, p in enumerate(pending)
     ]
-    session.execute(
-        _INSERT_EVENTS,
+    conn = session.connection()
+    dialect = conn.dialect.name
+    stamp = at_column_value(at, dialect)
+    conn.exec_driver_sql(
+        _EVENTS_SQL[dialect],
         [
-            {
-                "seq": e.seq,
-                "type": e.type,
-                "at": e.at,
-                "record_type": e.record_type,
-                "record_id": e.record_id,
-                "classification": e.audience.classification,
-                "public": e.audience.agencies is None,
-                "data": e.data,
-            }
+            (
+                e.seq,
+                e.type,
+                stamp,
+                e.record_type,
+                e.record_id,
+                e.audience.classification,
+                e.audience.agencies is None,
+                orjson.dumps(e.data).decode(),
+            )
             for e in events
         ],
     )
-    rows = [
-        {"seq": e.seq, "agency_id": a}
-        for e in events
-        if e.audience.agencies
-        for a in sorted(e.audience.agencies)
-    ]
+    rows = [(e.seq, a) for e in events if e.audience.agencies for a in sorted(e.audience.agencies)]
     if rows:
-        session.execute(_INSERT_AUDIENCE, rows)
+        conn.exec_driver_sql(_AUDIENCE_SQL[dialect], rows)
     return events
 
 

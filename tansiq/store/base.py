@@ -23,6 +23,14 @@ NAMING = {
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+def at_column_value(at: datetime, dialect: str) -> datetime | str:
+    """A time as a UTCDateTime column stores it, for statements sent to the driver directly:
+    UTC text with microseconds on SQLite (so that text order is time order), unchanged elsewhere."""
+    if dialect != "sqlite":
+        return at
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC in and out, on SQLite (which has no zones) as on PostgreSQL."""
 

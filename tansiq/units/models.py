@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -131,7 +131,11 @@ class UnitStatusReport(StrictModel):
     status: UnitStatus
 
 
-class PositionReport(StrictModel):
+class PositionReport(BaseModel):
+    # Numbers and a time only: the NUL-character check of StrictModel has no string to guard
+    # here and costs a Python call per field of the busiest payload there is.
+    model_config = ConfigDict(extra="forbid")
+
     lat: Lat
     lon: Lon
     at: datetime | None = Field(None, description="When the fix was taken; now if absent")
@@ -150,8 +154,11 @@ class BatchFix(PositionReport):
     unit_id: int = Field(ge=1, le=MAX_ID)
 
 
-class PositionBatch(StrictModel):
-    # Rows are checked one by one (see positions.parse_rows), so one bad row cannot sink the rest.
+class PositionBatch(BaseModel):
+    # Rows are checked in positions.parse_rows, so one bad row cannot sink the rest (and no
+    # recursive NUL scan: every row is validated as numbers and a time there).
+    model_config = ConfigDict(extra="forbid")
+
     positions: list[Any] = Field(min_length=1, max_length=MAX_BATCH)
 
 

@@ -11,7 +11,6 @@ its requests is retried in a transaction of its own, so one cannot make another 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import queue
 import threading
@@ -109,18 +108,16 @@ class PositionWriter:
         except Exception:  # snapping is an enrichment: never lose fixes over it
             logger.exception("snapping a position batch failed")
             return
+        # Plain Python numbers, converted once for the batch rather than per element.
+        edges, fractions = placed.edge.tolist(), placed.fraction.tolist()
+        offsets, network = placed.distance_m.tolist(), version[0]
         i = 0
         for request in batch:
             out = []
             for fix in request.fixes:
-                if placed.edge[i] >= 0:
-                    place = positions.RoadPlace(
-                        version[0],
-                        int(placed.edge[i]),
-                        float(placed.fraction[i]),
-                        float(placed.distance_m[i]),
-                    )
-                    fix = dataclasses.replace(fix, road=place)
+                if edges[i] >= 0:
+                    place = positions.RoadPlace(network, edges[i], fractions[i], offsets[i])
+                    fix = Fix(fix.unit_id, fix.lat, fix.lon, fix.at, fix.heading, fix.speed, place)
                 out.append(fix)
                 i += 1
             request.fixes = out

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from tansiq.access.directory import agency_code_of
@@ -25,7 +25,8 @@ from tansiq.access.policy import Permission, Principal, record_audience, visible
 from tansiq.access.service import require
 from tansiq.audit import recorder
 from tansiq.errors import field_error, not_found, validation_error
-from tansiq.events.types import PendingEvent
+from tansiq.events.types import Audience, PendingEvent
+from tansiq.store.base import at_column_value
 from tansiq.store.uow import UnitOfWork
 from tansiq.units.models import BatchFix, RowRejection, Unit, UnitPosition, UnitShare
 
@@ -34,17 +35,6 @@ AUDITED_UNIT_IDS = 200  # an audit entry names at most this many units of its ba
 
 _units = cast(Table, Unit.__table__)
 _track_table = cast(Table, UnitPosition.__table__)
-_MOVE = (
-    update(_units)
-    .where(_units.c.id == bindparam("uid"))
-    .values(
-        lat=bindparam("lat"),
-        lon=bindparam("lon"),
-        heading=bindparam("heading"),
-        speed=bindparam("speed"),
-        position_at=bindparam("at"),
-    )
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +83,7 @@ def check_time(at: datetime | None, now: datetime) -> tuple[datetime | None, str
 
 
 _ROW = TypeAdapter(BatchFix)
+_ROWS = TypeAdapter(list[BatchFix])
 
 
 def parse_rows(
@@ -102,9 +93,13 @@ def parse_rows(
     fixes: list[Fix] = []
     indexes: list[int] = []
     rejected: list[RowRejection] = []
+    try:  # the usual case, every row well-formed: one call into the validator for all of them
+        items: Sequence[BatchFix | None] = _ROWS.validate_python(rows)
+    except ValidationError:
+        items = [None] * len(rows)
     for index, row in enumerate(rows):
         try:
-            item = _ROW.validate_python(row)
+            item = items[index] or _ROW.validate_python(row)
         except ValidationError as exc:
             errors = [validation_error(dict(e)) for e in exc.errors()]
             for error in errors:
@@ -162,7 +157,7 @@ def record(
         newest[fix.unit_id] = fix
         outcomes.append(Outcome("applied", fix.lat, fix.lon, fix.at))
     if newest:
-        _write(uow, who, [(units[uid], fix) for uid, fix in sorted(newest.items())])
+        _move(uow, [(units[uid], fix) for uid, fix in sorted(newest.items())])
     # A late fix does not move its unit back, but it is kept in the track: a patrol's buffered
     # track uploaded after a dead zone fills the history, nothing is lost.
     track = [f for f, o in zip(fixes, outcomes, strict=True) if o.result != "not_found"]
@@ -208,15 +203,14 @@ def _insert_track(session: Session, track: Sequence[Fix], who: Principal) -> Non
     parameter processing cost more than the insert itself; the one typed column (the time) is
     converted here exactly as the UTCDateTime column type stores it."""
     conn = session.connection()
-    sqlite = conn.dialect.name == "sqlite"
+    dialect = conn.dialect.name
     rows = []
     for fix in track:
-        at = fix.at.astimezone(UTC)
         road = fix.road
         rows.append(
             (
                 fix.unit_id,
-                at.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else at,
+                at_column_value(fix.at, dialect),
                 fix.lat,
                 fix.lon,
                 fix.heading,
@@ -228,22 +222,26 @@ def _insert_track(session: Session, track: Sequence[Fix], who: Principal) -> Non
                 who.user_id,
             )
         )
-    conn.exec_driver_sql(_TRACK_SQL[conn.dialect.name], rows)
+    conn.exec_driver_sql(_TRACK_SQL[dialect], rows)
 
 
-def _write(uow: UnitOfWork, who: Principal, moves: list[tuple[Any, Fix]]) -> None:
+_MOVE_SQL = {
+    "sqlite": "UPDATE units SET lat = ?, lon = ?, heading = ?, speed = ?, position_at = ? "
+    "WHERE id = ?",
+    "postgresql": "UPDATE units SET lat = %s, lon = %s, heading = %s, speed = %s, "
+    "position_at = %s WHERE id = %s",
+}
+
+
+def _move(uow: UnitOfWork, moves: list[tuple[Any, Fix]]) -> None:
+    """Each unit takes its newest fix and says so on the feed (one event per unit per batch)."""
     session = uow.session
-    session.execute(
-        _MOVE,
+    conn = session.connection()
+    dialect = conn.dialect.name
+    conn.exec_driver_sql(
+        _MOVE_SQL[dialect],
         [
-            {
-                "uid": unit.id,
-                "lat": fix.lat,
-                "lon": fix.lon,
-                "heading": fix.heading,
-                "speed": fix.speed,
-                "at": fix.at,
-            }
+            (fix.lat, fix.lon, fix.heading, fix.speed, at_column_value(fix.at, dialect), unit.id)
             for unit, fix in moves
         ],
     )
@@ -254,7 +252,12 @@ def _write(uow: UnitOfWork, who: Principal, moves: list[tuple[Any, Fix]]) -> Non
         )
     ):
         shares.setdefault(record_id, set()).add(agency_id)
+    audiences: dict[tuple[int, int, frozenset[int]], Audience] = {}
     for unit, fix in moves:
+        key = (unit.classification, unit.agency_id, frozenset(shares.get(unit.id, ())))
+        audience = audiences.get(key)
+        if audience is None:
+            audience = audiences[key] = record_audience(*key)
         uow.emit(
             PendingEvent(
                 "unit.position",
@@ -270,7 +273,7 @@ def _write(uow: UnitOfWork, who: Principal, moves: list[tuple[Any, Fix]]) -> Non
                     "at": fix.at.isoformat(),
                     "status": unit.status,
                 },
-                record_audience(unit.classification, unit.agency_id, shares.get(unit.id, set())),
+                audience,
             )
         )
 

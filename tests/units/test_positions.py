@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -202,16 +203,22 @@ def test_old_track_points_are_pruned_after_the_retention(store, make_user, clien
     ]
     answer = client.post(URL, json={"positions": rows}, headers=d.headers).json()
     assert answer["applied"] + answer["stale"] == 2 and not answer["rejected"]
+    # The writer prunes after answering the batch: wait for its audit entry, then look.
+    deadline = time.monotonic() + 10
+    pruned = None
+    while pruned is None and time.monotonic() < deadline:
+        with store.read() as session:
+            pruned = session.execute(
+                select(AuditEntry).where(AuditEntry.action == "units.track_pruned")
+            ).scalar_one_or_none()
+        time.sleep(0.05)
+    assert pruned is not None, "the writer did not prune"
     track = client.get(
         f"/api/v1/units/{unit['id']}/track",
         params={"from": (now - timedelta(days=200)).isoformat()},
         headers=d.headers,
     ).json()
     assert [p["lat"] for p in track["points"]] == [29.4]
-    with store.read() as session:
-        pruned = session.execute(
-            select(AuditEntry).where(AuditEntry.action == "units.track_pruned")
-        ).scalar_one()
     assert pruned.after["deleted"] == 1
 
 
