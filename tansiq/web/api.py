@@ -33,6 +33,10 @@ ASSET_HEADERS = {"Content-Security-Policy": CONSOLE_CSP, "Cache-Control": "no-ca
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 API = "/api/v1/console"
+GEOJSON = "application/geo+json"
+_GEOJSON_OK: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A GeoJSON FeatureCollection", "content": {GEOJSON: {}}}
+}
 
 
 def static_root() -> Path:
@@ -72,14 +76,14 @@ def messages(lang: str) -> JSONResponse:
     return JSONResponse(body, headers={"Cache-Control": "no-cache"})
 
 
-@router.get(API + "/basemap", tags=["console"])
+@router.get(API + "/basemap", tags=["console"], response_class=JSONResponse, responses=_GEOJSON_OK)
 async def basemap_outlines(who: Who) -> JSONResponse:
     """Country and coastline outlines (Natural Earth, shipped with an installed package)."""
     body = await asyncio.to_thread(basemap.outlines)
-    return JSONResponse(body, media_type="application/geo+json")
+    return JSONResponse(body, media_type=GEOJSON)
 
 
-@router.get(API + "/roads", tags=["console"])
+@router.get(API + "/roads", tags=["console"], response_class=JSONResponse, responses=_GEOJSON_OK)
 async def basemap_roads(
     who: Who,
     request: Request,
@@ -93,4 +97,4 @@ async def basemap_roads(
     router_ = request.app.state.roads.current()
     net = router_.network if router_ is not None else None
     body: dict[str, Any] = await asyncio.to_thread(basemap.roads, net, box, limit)
-    return JSONResponse(body, media_type="application/geo+json")
+    return JSONResponse(body, media_type=GEOJSON)
