@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import expect
 
 from tansiq.events import log
 from tansiq.i18n.catalogue import message
@@ -20,6 +19,8 @@ from tests.reliability._server import PASSWORD, Person, ServerProcess
 from tests.web.conftest import VIEWPORT
 
 pytestmark = pytest.mark.slow
+# Skipped, not failed, where playwright is not installed; the browser fixture fails under CI=true.
+expect = pytest.importorskip("playwright.sync_api").expect
 
 # Places around Kuwait City for the incidents and units the screens show.
 PLACES = [
