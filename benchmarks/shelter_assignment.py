@@ -5,11 +5,13 @@ Gaussians, fixed seed), with 1-8 persons each; 50 shelters are spread over the s
 capacities drawn from 300-1,500 and scaled so that all places together are `--slack` times the
 persons (1.10: ten per cent spare, so shelters near the centres fill up and choices matter).
 
-Both planners see the same cost matrix: straight-line metres (default), or with `--road-side N`
-drive seconds on a generated N x N street grid through the road engine (the cost matrix's build
-time is reported on its own). Reported per planner: seconds (median of `--repeats`), total
-person-distance, persons without a place, and the largest occupancy/capacity ratio (must be at
-most 1). The optimal plan also reports its relaxation's lower bound and the gap to it.
+Three planners see the same cost matrix: greedy nearest-with-room (the baseline), the optimal
+plan by Lagrangian prices (the API's default) and the optimal plan by the exact LP relaxation
+(`optimal_lp`, `--lp-repeats` runs). Costs are straight-line metres (default), or with
+`--road-side N` drive seconds on a generated N x N street grid through the road engine (the
+cost matrix's build time is reported on its own). Reported per planner: seconds (median of the
+runs), total person-distance, persons without a place, and the largest occupancy/capacity ratio
+(must be at most 1). The optimal plans also report their certified lower bound and the gap.
 
 The last line printed is one JSON object.
 
@@ -84,6 +86,7 @@ def main() -> None:
     ap.add_argument("--shelters", type=int, default=50)
     ap.add_argument("--slack", type=float, default=1.10)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--lp-repeats", type=int, default=1, help="runs of the exact-LP planner")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--road-side", type=int, default=0, help="time on an N x N street grid")
     args = ap.parse_args()
@@ -123,10 +126,17 @@ def main() -> None:
         road_share = 0.0
 
     results: dict[str, dict[str, object]] = {}
-    for name, planner in (("greedy", greedy), ("optimal", optimal)):
+    planners = (
+        ("greedy", greedy, args.repeats),
+        ("optimal", optimal, args.repeats),
+        ("optimal_lp", lambda c, s, r: optimal(c, s, r, method="lp"), args.lp_repeats),
+    )
+    for name, planner, repeats in planners:
+        if repeats == 0:
+            continue
         runs: list[float] = []
         plan = None
-        for _ in range(args.repeats):
+        for _ in range(repeats):
             t0 = time.perf_counter()
             plan = planner(cost, sizes, capacity)
             runs.append(time.perf_counter() - t0)
@@ -145,8 +155,7 @@ def main() -> None:
         "road_side": args.road_side,
         "road_share": round(road_share, 4),
         "cost_matrix_s": round(matrix_s, 3),
-        "greedy": results["greedy"],
-        "optimal": results["optimal"],
+        **results,
         "saving_vs_greedy": round(1 - float(o) / float(g), 4),  # type: ignore[arg-type]
         "code": code_under_test(),
         "revision": git_revision(),

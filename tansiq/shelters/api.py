@@ -176,8 +176,10 @@ def assign_household(
 def assign_households(
     body: BulkAssignRequest, who: Who, store: StoreDep, settings: SettingsDep, request: Request
 ) -> BulkAssignmentRead:
-    """Plan many households into the open shelters' free places with the least total travel
-    (or `planner=greedy`: each in turn to its nearest shelter with room), and hold the places."""
+    """Plan many households into the shelters' free places with the least total travel, and
+    hold the places. `planner`: `optimal` (Lagrangian prices, seconds for 10,000 households),
+    `optimal_lp` (exact relaxation, tighter, slower) or `greedy` (each in turn to its nearest
+    shelter with room). `gap` bounds how far the plan can be from the best possible one."""
     with store.write() as uow:
         return desk.assign_many(
             uow,

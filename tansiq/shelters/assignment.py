@@ -42,7 +42,7 @@ __all__ = ["Nearest", "Plan", "greedy", "haversine_matrix", "nearest", "optimal"
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
-_START_COLUMNS = 5  # cheapest shelters each household starts with in the column generation
+_START_COLUMNS = 4  # cheapest shelters each household starts with in the column generation
 _ADD_COLUMNS = 3  # most attractive new shelters added per household per round
 _EPS = 1e-7
 
@@ -135,8 +135,20 @@ def _fill(order: I64, choice: I64, cost: F64, sizes: I64, left: I64) -> None:
             left[j] -= sizes[h]
 
 
-def optimal(cost: ArrayLike, sizes: ArrayLike, room: ArrayLike) -> Plan:
-    """The least-total-cost plan keeping households together, up to the `gap` it reports."""
+def optimal(
+    cost: ArrayLike,
+    sizes: ArrayLike,
+    room: ArrayLike,
+    *,
+    method: Literal["lagrangian", "lp"] = "lagrangian",
+) -> Plan:
+    """The least-total-cost plan keeping households together, up to the `gap` it reports.
+
+    `method="lagrangian"` (seconds for 10,000 households): shelter prices from the Lagrangian
+    dual give the bound, and households are placed by those prices (see `_lagrangian`).
+    `method="lp"`: the relaxation is solved exactly by HiGHS and rounded; a tighter bound and
+    a slightly better plan, at tens of seconds for 10,000 households.
+    """
     c = np.asarray(cost, float)
     s = np.asarray(sizes, np.int64)
     r = np.asarray(room, np.int64)
@@ -144,6 +156,8 @@ def optimal(cost: ArrayLike, sizes: ArrayLike, room: ArrayLike) -> Plan:
     n_h, n_s = c.shape
     if n_h == 0 or n_s == 0:
         return _plan(np.full(n_h, -1, np.int64), c, s, "optimal", lower_bound=0.0)
+    if method == "lagrangian":
+        return _lagrangian(c, s, r)
     flow, bound, penalty, rounds = _relaxation(c, s, r)
     # Whole households keep their shelter; split ones are re-placed, largest first.
     whole = flow >= s[:, None] - 0.5
@@ -153,6 +167,7 @@ def optimal(cost: ArrayLike, sizes: ArrayLike, room: ArrayLike) -> Plan:
     split_rows = np.flatnonzero((flow > 0.5).sum(axis=1) > 1)
     rest = np.flatnonzero(choice < 0)
     _fill(rest[np.argsort(-s[rest], kind="stable")], choice, c, s, left)
+    _improve(choice, c, s, left)
     return _plan(
         choice,
         c,
@@ -165,6 +180,76 @@ def optimal(cost: ArrayLike, sizes: ArrayLike, room: ArrayLike) -> Plan:
     )
 
 
+def _lagrangian(c: F64, s: I64, r: I64, iterations: int = 800) -> Plan:
+    """Lagrangian relaxation of the capacities (Fisher 1981, for the generalised assignment
+    problem), maximised by subgradient steps of Polyak's size towards the greedy plan's cost.
+
+    For prices v <= 0 on the shelters' places, L(v) = sum_h s_h min(min_j (c_hj - v_j), P) +
+    sum_j r_j v_j is a lower bound on every plan (P: the cost of leaving a person without a
+    place, above any real cost), so the best L found is the plan's certified bound. Households
+    are then placed by the prices, those with the most to lose first (largest gap between
+    their best and second-best priced shelter), each in its best priced shelter with room;
+    finally each moves to a truly cheaper shelter if one has room.
+    """
+    n_h, n_s = c.shape
+    sf = s.astype(float)
+    rows = np.arange(n_h)
+    penalty = float(c.max()) + 1.0
+    base = greedy(c, s, r)
+    target = base.cost + penalty * base.unplaced_persons
+    v = np.zeros(n_s)
+    best, best_v, scale, stall = -np.inf, v, 2.0, 0
+    for _ in range(iterations):
+        reduced = c - v[None, :]
+        j = np.argmin(reduced, axis=1)
+        least = reduced[rows, j]
+        inside = least < penalty  # the others are cheaper left waiting at these prices
+        value = float(sf @ np.minimum(least, penalty) + r @ v)
+        if value > best + 1e-12 * abs(value):
+            best, best_v, stall = value, v, 0
+        else:
+            stall += 1
+            if stall >= 10:
+                scale, stall = scale / 2, 0
+        g = r - np.bincount(j[inside], weights=sf[inside], minlength=n_s)
+        norm = float(g @ g)
+        if norm == 0 or target - best <= 1e-9 * max(1.0, abs(target)):
+            break
+        v = np.minimum(0.0, v + scale * (target - value) / norm * g)
+    reduced = c - best_v[None, :]
+    two = np.partition(reduced, 1, axis=1) if n_s > 1 else np.hstack([reduced, reduced])
+    order = np.argsort(-(two[:, 1] - two[:, 0]), kind="stable")
+    choice = np.full(n_h, -1, np.int64)
+    left = r.copy()
+    for h in order:
+        fits = left >= s[h]
+        if fits.any():
+            k = int(np.argmin(np.where(fits, reduced[h], np.inf)))
+            choice[h] = k
+            left[k] -= s[h]
+    _improve(choice, c, s, left)
+    return _plan(choice, c, s, "optimal", lower_bound=best, penalty=penalty)
+
+
+def _improve(choice: I64, c: F64, s: I64, left: I64, sweeps: int = 3) -> None:
+    """Move households (in place) to a cheaper shelter that has room for them, or place
+    waiting ones where room appeared, until a sweep changes nothing."""
+    for _ in range(sweeps):
+        moved = False
+        for h in range(s.size):
+            j = int(choice[h])
+            fits = np.where(left >= s[h], c[h], np.inf)
+            k = int(np.argmin(fits))
+            if np.isfinite(fits[k]) and (j < 0 or fits[k] < c[h, j]):
+                if j >= 0:
+                    left[j] += s[h]
+                left[k] -= s[h]
+                choice[h] = k
+                moved = True
+        if not moved:
+            return
+
+
 def _relaxation(c: F64, s: I64, r: I64) -> tuple[F64, float, float, int]:
     """Persons of each household sent to each shelter (dense H x S), the relaxed optimum, the
     overflow's cost per person and the number of LP rounds."""
@@ -173,8 +258,13 @@ def _relaxation(c: F64, s: I64, r: I64) -> tuple[F64, float, float, int]:
     # an optimum then never leaves room empty while someone waits.
     penalty = float(c.max()) + 1.0
     k = min(n_s, _START_COLUMNS)
+    # Start from the shelters that are cheapest once crowded ones are priced up (estimated
+    # prices, see _prices): the first LP then already holds nearly every column it needs.
+    priced = c - _prices(c, s, r)[None, :]
     start = (
-        np.argpartition(c, k - 1, axis=1)[:, :k] if k < n_s else np.tile(np.arange(n_s), (n_h, 1))
+        np.argpartition(priced, k - 1, axis=1)[:, :k]
+        if k < n_s
+        else np.tile(np.arange(n_s), (n_h, 1))
     )
     cols_h = np.repeat(np.arange(n_h), k)
     cols_s = start.ravel().astype(np.int64)
@@ -198,6 +288,31 @@ def _relaxation(c: F64, s: I64, r: I64) -> tuple[F64, float, float, int]:
     flow = np.zeros((n_h, n_s))
     np.add.at(flow, (cols_h, cols_s), x[: cols_h.size])
     return flow, float(res.fun), penalty, rounds
+
+
+def _prices(c: F64, s: I64, r: I64, iterations: int = 300) -> F64:
+    """Estimated shelter prices (the relaxation's duals, <= 0: how much a place in a crowded
+    shelter is worth) by projected supergradient ascent on the Lagrangian dual
+    L(v) = sum_h s_h min_j (c_hj - v_j) + sum_j r_j v_j. Only a starting point: the LP rounds
+    that follow make the answer exact whatever these are."""
+    n_h, n_s = c.shape
+    sf = s.astype(float)
+    v = np.zeros(n_s)
+    best, best_v = -np.inf, v
+    step0 = 0.5 * float(np.median(c)) if c.size else 0.0
+    rows = np.arange(n_h)
+    for it in range(1, iterations + 1):
+        reduced = c - v[None, :]
+        j = np.argmin(reduced, axis=1)
+        value = float(sf @ reduced[rows, j] + r @ v)
+        if value > best:
+            best, best_v = value, v
+        g = r - np.bincount(j, weights=sf, minlength=n_s)
+        norm = float(np.linalg.norm(g))
+        if norm == 0 or step0 == 0:
+            break
+        v = np.minimum(0.0, v + (step0 / np.sqrt(it)) * g / norm)
+    return best_v
 
 
 def _solve(c: F64, s: I64, r: I64, cols_h: I64, cols_s: I64, penalty: float) -> OptimizeResult:

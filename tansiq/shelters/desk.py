@@ -240,7 +240,10 @@ def assign_many(
         [s.lat for s in shelters],
         fallback_kmh,
     )
-    plan: Plan = (optimal if planner == "optimal" else greedy)(cost, sizes, room)
+    if planner == "greedy":
+        plan: Plan = greedy(cost, sizes, room)
+    else:
+        plan = optimal(cost, sizes, room, method="lp" if planner == "optimal_lp" else "lagrangian")
     _apply_plan(uow, rows, shelters, plan)
     method: Literal["road", "straight_line", "mixed"] = (
         "road" if on_road.all() else ("straight_line" if not on_road.any() else "mixed")

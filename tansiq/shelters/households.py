@@ -147,9 +147,20 @@ def read_one(session: Session, who: Principal, household: Household) -> Househol
 def emit(
     uow: UnitOfWork, type_: str, household: Household, extra: dict[str, Any] | None = None
 ) -> None:
-    """A household event, for those who may see the household, without its national id."""
+    """A household event, for those who may see the household. It carries no personal values
+    (the event log is kept longer than evacuees' data may be): consoles that need the name or
+    phone read the household through the API, where access is checked and recorded."""
     uow.session.flush()
-    body = to_read(uow.session, None, [household])[0].model_dump(mode="json")
+    body = {
+        "id": household.id,
+        "reference": household.reference,
+        "size": household.size,
+        "needs": list(household.needs),
+        "status": household.status,
+        "shelter_id": household.shelter_id,
+        "agency": Directory(uow.session).agency_code(household.agency_id),
+        "version": household.version,
+    }
     uow.emit(
         PendingEvent(
             type_,

@@ -180,7 +180,7 @@ class AssignmentRead(BaseModel):
 
 class BulkAssignRequest(StrictModel):
     household_ids: list[Id] = Field(min_length=1, max_length=20_000)
-    planner: Literal["optimal", "greedy"] = "optimal"
+    planner: Literal["optimal", "optimal_lp", "greedy"] = "optimal"
 
 
 class BulkAssignmentRead(BaseModel):

@@ -42,14 +42,16 @@ def test_optimal_plan_beats_greedy_where_greedy_is_short_sighted():
     sizes = np.array([2, 2])
     room = np.array([2, 2])
     assert greedy(cost, sizes, room).cost == 2 * 1 + 2 * 50
-    plan = optimal(cost, sizes, room)
-    assert plan.shelter.tolist() == [1, 0]
-    assert plan.cost == 2 * 2 + 2 * 1
-    assert plan.gap == pytest.approx(0.0)
+    for method in ("lagrangian", "lp"):
+        plan = optimal(cost, sizes, room, method=method)
+        assert plan.shelter.tolist() == [1, 0]
+        assert plan.cost == 2 * 2 + 2 * 1
+        assert plan.gap == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.parametrize("method", ["lagrangian", "lp"])
 @pytest.mark.parametrize("seed", range(8))
-def test_optimal_plan_matches_exhaustive_search_within_its_stated_gap(seed):
+def test_optimal_plan_matches_exhaustive_search_within_its_stated_gap(seed, method):
     rng = np.random.default_rng(seed)
     n_h, n_s = 6, 3
     cost = rng.uniform(0, 100, (n_h, n_s))
@@ -57,7 +59,7 @@ def test_optimal_plan_matches_exhaustive_search_within_its_stated_gap(seed):
     room = rng.integers(3, 12, n_s)
     room[0] += max(0, int(sizes.sum() - room.sum()))  # everyone fits somewhere
     best = _brute_force(cost, sizes, room)
-    plan = optimal(cost, sizes, room)
+    plan = optimal(cost, sizes, room, method=method)
     if np.isfinite(best) and plan.unplaced_persons == 0:
         # The relaxation is a true lower bound, and the plan is within the gap it states.
         assert plan.lower_bound <= best + 1e-6
@@ -78,12 +80,16 @@ def test_column_generation_reaches_the_optimum_of_the_full_relaxation():
     a_ub = np.tile(np.eye(n_s), n_h)
     full = linprog(cost.ravel(), A_ub=a_ub, b_ub=room, A_eq=a_eq, b_eq=sizes, method="highs")
     assert full.status == 0
-    plan = optimal(cost, sizes, room)
+    plan = optimal(cost, sizes, room, method="lp")
     assert plan.lower_bound == pytest.approx(full.fun, rel=1e-7)
+    # The Lagrangian bound is a bound on the same relaxation: never above it.
+    assert optimal(cost, sizes, room).lower_bound <= full.fun * (1 + 1e-9)
     assert plan.rounds >= 1 and plan.split <= n_s - 1
 
 
-@pytest.mark.parametrize("planner", [greedy, optimal])
+@pytest.mark.parametrize(
+    "planner", [greedy, optimal, lambda c, s, r: optimal(c, s, r, method="lp")]
+)
 def test_no_shelter_is_ever_planned_over_its_room_and_households_stay_whole(planner):
     rng = np.random.default_rng(3)
     n_h, n_s = 2000, 20
@@ -105,10 +111,12 @@ def test_when_room_runs_out_the_rest_wait_and_every_free_place_that_fits_is_used
     cost = np.array([[1.0, 3.0], [2.0, 1.0], [1.0, 1.0]])
     sizes = np.array([4, 4, 4])
     room = np.array([5, 4])
-    for plan in (greedy(cost, sizes, room), optimal(cost, sizes, room)):
+    plans = [greedy(cost, sizes, room), optimal(cost, sizes, room)]
+    for plan in [*plans, optimal(cost, sizes, room, method="lp")]:
         assert plan.placed_persons == 8 and plan.unplaced_persons == 4
         assert (_load(plan, sizes, 2) <= room).all()
     assert optimal(cost, sizes, room).cost == 4 * 1 + 4 * 1
+    assert optimal(cost, sizes, room, method="lp").cost == 4 * 1 + 4 * 1
 
 
 def test_bad_inputs_are_refused():

@@ -118,4 +118,6 @@ def test_occupancy_changes_go_out_on_the_feed_without_personal_data(
     assert "Fatima" not in str(occupancy.data)
     personal = next(e for e in events if e.type == "shelter.checked_in")
     assert personal.audience.agencies is not None and personal.audience.classification >= 1
-    assert "289010112345" not in str([e.data for e in events])
+    assert personal.data["household"]["size"] == 3
+    for secret in ("289010112345", "Fatima"):
+        assert secret not in str([e.data for e in events])
