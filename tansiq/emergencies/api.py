@@ -178,7 +178,11 @@ def remove_area(
         return service.read_one(uow.session, service.remove_area(uow, who, emergency_id, area_id))
 
 
-@router.get("/{emergency_id}/areas.geojson")
+@router.get(
+    "/{emergency_id}/areas.geojson",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}},
+)
 def areas_geojson(emergency_id: RecordId, who: Who, store: StoreDep) -> Response:
     """The affected areas as a GeoJSON FeatureCollection (for GIS tools and map layers)."""
     body = _read(store, who, emergency_id, None)
@@ -266,7 +270,19 @@ def casualties(emergency_id: RecordId, who: Who, store: StoreDep) -> list[Casual
         return casualty.casualties(session, who, emergency_id)
 
 
-@router.get("/{emergency_id}/sitrep", response_model=sitrep.Sitrep)
+@router.get(
+    "/{emergency_id}/sitrep",
+    response_model=sitrep.Sitrep,
+    responses={
+        200: {
+            "description": "JSON by default; HTML or PDF with `format`",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
 def get_sitrep(
     emergency_id: RecordId,
     who: Who,
