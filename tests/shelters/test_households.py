@@ -63,7 +63,7 @@ def test_a_duplicate_reference_is_refused(client, make_user, household):
 
 
 def test_evacuees_are_seen_by_the_registering_and_managing_agencies_and_the_joint_room_only(
-    client, make_user, shelter, household
+    client, make_user, shelter, household, store
 ):
     desk = make_user("field_unit", agency="traffic")
     manager = make_user(agency="civil_defence")
@@ -81,6 +81,22 @@ def test_evacuees_are_seen_by_the_registering_and_managing_agencies_and_the_join
         assert client.get(url, headers=actor.headers).status_code == 404
         listed = client.get("/api/v1/shelters/households", headers=actor.headers).json()
         assert listed["items"] == []
+    # Each read of an evacuee's record is in the audit trail, with who read it.
+    from tansiq.audit.models import AuditEntry
+
+    with store.read() as session:
+        readers = (
+            session.execute(
+                select(AuditEntry.actor).where(
+                    AuditEntry.action == "shelter_households.read",
+                    AuditEntry.record_id == str(h["id"]),
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert {desk.username, manager.username, joint.username} <= set(readers)
+    assert other.username not in readers
     # The national id is for the managing agency alone.
     assert client.get(url, headers=manager.headers).json()["national_id"] == NID
     assert client.get(url, headers=desk.headers).json()["national_id"] is None
