@@ -81,6 +81,10 @@ def test_a_household_cannot_be_checked_in_twice_nor_out_where_it_is_not(
     wrong = check_out(client, d, s2["id"], h["id"])
     assert wrong.status_code == 409 and wrong.json()["code"] == "household_not_checked_in"
     assert [get_shelter(client, d, s["id"])["occupancy"] for s in (s1, s2)] == [2, 0]
+    other = household(d, size=1)
+    missing = check_in(client, d, s2["id"] + 100, other["id"])
+    assert missing.status_code == 404 and missing.json()["detail_ar"]
+    assert household_status(client, d, other["id"])["status"] == "registered"
 
 
 def test_people_inside_a_closed_shelter_can_still_check_out(client, make_user, shelter, household):
