@@ -12,7 +12,7 @@ from tansiq.api.deps import IdempotencyKey, IfMatch, SettingsDep, StoreDep, Who,
 from tansiq.api.idempotency import created_response
 from tansiq.api.problems import PROBLEM_RESPONSES
 from tansiq.roads.engine import Router
-from tansiq.schemas import RecordId, StrictModel
+from tansiq.schemas import MAX_ID, RecordId, StrictModel
 from tansiq.shelters import desk, service
 from tansiq.shelters import households as hh
 from tansiq.shelters.models import HouseholdStatus, ShelterStatus
@@ -81,7 +81,7 @@ def register_household(
 def list_households(
     who: Who,
     store: StoreDep,
-    shelter_id: Annotated[int | None, Query(ge=1)] = None,
+    shelter_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     status: Annotated[list[HouseholdStatus] | None, Query()] = None,
     reference: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -216,7 +216,7 @@ def list_shelters(
     who: Who,
     store: StoreDep,
     status: Annotated[list[ShelterStatus] | None, Query()] = None,
-    emergency_id: Annotated[int | None, Query(ge=1)] = None,
+    emergency_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     agency: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[ShelterRead]:
     """Every shelter (public within the ministry), with live occupancy."""

@@ -138,3 +138,12 @@ def test_a_shelter_may_belong_to_an_emergency_and_the_summary_lists_its_figures(
     ]
     assert rows[0].lat == SPOT["lat"] and rows[0].lon == SPOT["lon"]
     assert len(everything) == 2
+
+
+def test_ids_beyond_what_the_database_holds_are_refused_not_a_server_error(client, make_user):
+    d = make_user()
+    for path in ("/api/v1/shelters/households", "/api/v1/shelters"):
+        key = "shelter_id" if "households" in path else "emergency_id"
+        r = client.get(path, params={key: 3_713_140_778_068}, headers=d.headers)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["errors"][0]["msg_ar"]
