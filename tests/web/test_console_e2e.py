@@ -356,3 +356,28 @@ def test_the_console_rides_out_a_server_restart_missing_nothing_and_repeating_no
     assert page.evaluate("() => window.tansiqConsole.feed.stats.duplicates") == 0
     assert page.evaluate("() => window.tansiqConsole.feed.stats.reconnects") >= 1
     context.close()
+
+
+def test_on_a_tablet_the_console_fits_the_screen_and_the_queue_opens_an_incident(
+    browser, server, people, picture, shots: Path
+):
+    """A portrait tablet (800×1280, touch): no sideways scrolling, the map and the queue both
+    on screen, and an incident opens from the queue with a tap."""
+    context = browser.new_context(
+        viewport={"width": 800, "height": 1280}, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    sign_in(page, server, "amal")
+    page.wait_for_selector("#queue-list li")
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 800, f"the page is {width}px wide on an 800px screen"
+    for part in ("#map", "#queue"):
+        box = page.locator(part).bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 200, (part, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 801, (part, box)
+    page.locator("#queue-list button").first.tap()
+    page.wait_for_selector("#detail-record")
+    assert page.locator("#detail-record").is_visible()
+    page.screenshot(path=str(shots / "console-tablet-ar.png"))
+    context.close()
