@@ -156,6 +156,9 @@ def main() -> dict[str, Any]:
     p.add_argument("--seconds", type=float, default=15.0)
     p.add_argument("--idle-seconds", type=float, default=8.0, help="probe on the idle server")
     p.add_argument("--log-level", default=DEFAULT_LOG_LEVEL)
+    p.add_argument(
+        "--server-workers", type=int, default=1, help="server processes (TANSIQ_WORKERS)"
+    )
     args = p.parse_args()
     if not (2 <= args.side <= 400 and 1 <= args.batch <= 5000 and 1 <= args.clients <= 32):
         p.error("--side in 2..400, --batch in 1..5000, --clients in 1..32")
@@ -163,6 +166,7 @@ def main() -> dict[str, Any]:
     network = grid_network(side=args.side, spacing_m=100.0)
     box = network.bbox()
     with database(args.db, args.log_level) as db:
+        db.env["TANSIQ_WORKERS"] = str(args.server_workers)
         store = Store(db.url)
         try:
             save_network(store, network)
@@ -201,6 +205,7 @@ def main() -> dict[str, Any]:
         "units": args.units,
         "clients": args.clients,
         "batch": args.batch,
+        "server_workers": args.server_workers,
         "seconds": round(elapsed, 2),
         "positions_per_s": round(accepted / elapsed, 1),
         "rejected": errors,

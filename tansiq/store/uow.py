@@ -21,10 +21,21 @@ class UnitOfWork:
     def __init__(self, session: Session, store: Store) -> None:
         self.session = session
         self.store = store
-        self._pending: list[PendingEvent] = []
+        self._pending: list[PendingEvent | None] = []
+        self._latest: dict[tuple[str, str], int] = {}  # (type, record id) -> index in _pending
         self._committed = False
 
     def emit(self, event: PendingEvent) -> None:
+        self._pending.append(event)
+
+    def emit_latest(self, event: PendingEvent) -> None:
+        """Emit a state snapshot (a unit's position) that makes any earlier one of the same type
+        and record in this transaction obsolete: only the newest is appended, in its own place."""
+        key = (event.type, event.record_id)
+        earlier = self._latest.get(key)
+        if earlier is not None:
+            self._pending[earlier] = None
+        self._latest[key] = len(self._pending)
         self._pending.append(event)
 
     def audit(
@@ -52,8 +63,9 @@ class UnitOfWork:
         self.session.flush()
         # Audit head first, event head second, always in this order: no lock cycles.
         audit.append(self.session, lambda agency_id: agency_code_of(self.session, agency_id))
-        events = append(self.session, self._pending) if self._pending else []
+        pending = [e for e in self._pending if e is not None]
+        events = append(self.session, pending) if pending else []
         self.session.commit()
         self._committed = True
-        self._pending = []
+        self._pending, self._latest = [], {}
         return events

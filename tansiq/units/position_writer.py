@@ -4,8 +4,13 @@ Each request hands its fixes to one writer thread and waits for the outcome. The
 whatever has queued up meanwhile (up to `MAX_FIXES`) and writes it in a single transaction, so
 under load the costs of a commit (the lock, the disk sync, the event and audit heads) are paid
 once per batch rather than once per request, and requests never queue on the write lock
-themselves. A request is answered only after its batch is durable. If a batch fails, each of
-its requests is retried in a transaction of its own, so one cannot make another fail.
+themselves; a unit reported by several requests of a batch gets one position event, its newest.
+A request is answered only after its batch is durable. If a batch fails, each of its requests
+is retried in a transaction of its own, so one cannot make another fail.
+
+Snapping to the road network happens before a request joins the queue, in a worker thread of
+its own: GEOS works without holding the interpreter lock, so requests are snapped side by side
+while the writer thread writes, rather than in turn on the one thread every write waits for.
 """
 
 from __future__ import annotations
@@ -65,6 +70,8 @@ class PositionWriter:
         request_id: str | None = None,
         client: str | None = None,
     ) -> list[Outcome]:
+        if self.roads is not None and self.roads.current() is not None:
+            fixes = await asyncio.to_thread(self._place_on_roads, fixes)
         request = _Request(who, fixes, request_id, client)
         self._queue.put(request)
         return await asyncio.wrap_future(request.done)
@@ -89,38 +96,40 @@ class PositionWriter:
                     break
                 batch.append(more)
                 size += len(more.fixes)
-            self._place_on_roads(batch)
             self._write(batch)
             self._prune()
             if stop:
                 return
 
-    def _place_on_roads(self, batch: list[_Request]) -> None:
-        """Snap every fix of the batch to the road network in one vectorised pass, outside the
-        transaction; a fix far from any road is kept without a road place."""
+    def _place_on_roads(self, fixes: list[Fix]) -> list[Fix]:
+        """Snap the fixes to the road network in one vectorised pass, outside any transaction;
+        a fix far from any road is kept without a road place."""
         router = self.roads.current() if self.roads is not None else None
         version = self.roads.version if self.roads is not None else None
         if router is None or version is None:
-            return
-        fixes = [f for r in batch for f in r.fixes]
+            return fixes
         try:
             placed = router.snapper.snap_many([f.lon for f in fixes], [f.lat for f in fixes])
         except Exception:  # snapping is an enrichment: never lose fixes over it
             logger.exception("snapping a position batch failed")
-            return
+            return fixes
         # Plain Python numbers, converted once for the batch rather than per element.
         edges, fractions = placed.edge.tolist(), placed.fraction.tolist()
         offsets, network = placed.distance_m.tolist(), version[0]
-        i = 0
-        for request in batch:
-            out = []
-            for fix in request.fixes:
-                if edges[i] >= 0:
-                    place = positions.RoadPlace(network, edges[i], fractions[i], offsets[i])
-                    fix = Fix(fix.unit_id, fix.lat, fix.lon, fix.at, fix.heading, fix.speed, place)
-                out.append(fix)
-                i += 1
-            request.fixes = out
+        return [
+            fix
+            if edge < 0
+            else Fix(
+                fix.unit_id,
+                fix.lat,
+                fix.lon,
+                fix.at,
+                fix.heading,
+                fix.speed,
+                positions.RoadPlace(network, edge, fraction, offset),
+            )
+            for fix, edge, fraction, offset in zip(fixes, edges, fractions, offsets, strict=True)
+        ]
 
     def _prune(self) -> None:
         """Drop track points older than the retention, now and then (not on every batch)."""

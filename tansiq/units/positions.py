@@ -11,10 +11,9 @@ units, instead of an audit entry per fix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Table, delete, select
@@ -37,8 +36,9 @@ _units = cast(Table, Unit.__table__)
 _track_table = cast(Table, UnitPosition.__table__)
 
 
-@dataclass(frozen=True, slots=True)
-class RoadPlace:
+# Named tuples rather than frozen dataclasses: one is made per fix, thousands a second, and a
+# frozen dataclass's constructor costs several times a tuple's.
+class RoadPlace(NamedTuple):
     """Where a fix lies on the road network: `fraction` along `edge` of network version
     `network`, `offset_m` from the road."""
 
@@ -48,8 +48,7 @@ class RoadPlace:
     offset_m: float
 
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(NamedTuple):
     unit_id: int
     lat: float
     lon: float
@@ -59,8 +58,7 @@ class Fix:
     road: RoadPlace | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What became of one fix: `applied`, `stale` (older than the unit's newest) or an error
     code (`not_found`: no such unit, or one the reporter may not see)."""
 
@@ -156,13 +154,14 @@ def record(
         current[fix.unit_id] = (fix.lat, fix.lon, fix.at)
         newest[fix.unit_id] = fix
         outcomes.append(Outcome("applied", fix.lat, fix.lon, fix.at))
+    stamp = _stamper(session.get_bind().dialect.name)
     if newest:
-        _move(uow, [(units[uid], fix) for uid, fix in sorted(newest.items())])
+        _move(uow, [(units[uid], fix) for uid, fix in sorted(newest.items())], stamp)
     # A late fix does not move its unit back, but it is kept in the track: a patrol's buffered
     # track uploaded after a dead zone fills the history, nothing is lost.
     track = [f for f, o in zip(fixes, outcomes, strict=True) if o.result != "not_found"]
     if track:
-        _insert_track(session, track, who)
+        _insert_track(session, track, who, stamp)
     recorded = sorted({f.unit_id for f in track})
     if recorded:
         session.info.setdefault(recorder.PENDING, []).append(
@@ -198,7 +197,23 @@ _TRACK_SQL = {
 }
 
 
-def _insert_track(session: Session, track: Sequence[Fix], who: Principal) -> None:
+def _stamper(dialect: str) -> Callable[[datetime], datetime | str]:
+    """`at_column_value` for one batch, converting each distinct time once (a fix's time goes
+    to its track row and to its unit; a tracker gateway's batch often shares times)."""
+    memo: dict[datetime, datetime | str] = {}
+
+    def stamp(at: datetime) -> datetime | str:
+        value = memo.get(at)
+        if value is None:
+            value = memo[at] = at_column_value(at, dialect)
+        return value
+
+    return stamp
+
+
+def _insert_track(
+    session: Session, track: Sequence[Fix], who: Principal, stamp: Callable[[datetime], Any]
+) -> None:
     """Thousands of rows a second: straight to the driver's executemany. SQLAlchemy's per-row
     parameter processing cost more than the insert itself; the one typed column (the time) is
     converted here exactly as the UTCDateTime column type stores it."""
@@ -210,7 +225,7 @@ def _insert_track(session: Session, track: Sequence[Fix], who: Principal) -> Non
         rows.append(
             (
                 fix.unit_id,
-                at_column_value(fix.at, dialect),
+                stamp(fix.at),
                 fix.lat,
                 fix.lon,
                 fix.heading,
@@ -233,7 +248,9 @@ _MOVE_SQL = {
 }
 
 
-def _move(uow: UnitOfWork, moves: list[tuple[Any, Fix]]) -> None:
+def _move(
+    uow: UnitOfWork, moves: list[tuple[Any, Fix]], stamp: Callable[[datetime], Any]
+) -> None:
     """Each unit takes its newest fix and says so on the feed (one event per unit per batch)."""
     session = uow.session
     conn = session.connection()
@@ -241,7 +258,7 @@ def _move(uow: UnitOfWork, moves: list[tuple[Any, Fix]]) -> None:
     conn.exec_driver_sql(
         _MOVE_SQL[dialect],
         [
-            (fix.lat, fix.lon, fix.heading, fix.speed, at_column_value(fix.at, dialect), unit.id)
+            (fix.lat, fix.lon, fix.heading, fix.speed, stamp(fix.at), unit.id)
             for unit, fix in moves
         ],
     )
@@ -258,7 +275,7 @@ def _move(uow: UnitOfWork, moves: list[tuple[Any, Fix]]) -> None:
         audience = audiences.get(key)
         if audience is None:
             audience = audiences[key] = record_audience(*key)
-        uow.emit(
+        uow.emit_latest(
             PendingEvent(
                 "unit.position",
                 "unit",
