@@ -19,9 +19,8 @@ from tansiq.audit.service import record_reads
 from tansiq.errors import field_problem, not_found, require_aware
 from tansiq.schemas import RecordId
 from tansiq.store.base import utcnow
-from tansiq.units import positions, service, tracks
+from tansiq.units import batches, positions, service, tracks
 from tansiq.units.models import (
-    PositionBatch,
     PositionBatchResult,
     PositionReport,
     UnitCreate,
@@ -168,16 +167,30 @@ def unit_track(
         return tracks.track(session, who, unit_id, start, end, every_s=every, limit=limit)
 
 
-@router.post("/positions", status_code=202, response_model=PositionBatchResult)
-async def report_positions(body: PositionBatch, who: Who, request: Request) -> PositionBatchResult:
-    """Many fixes at once (a tracker gateway, a patrol's buffered track). Each row is checked on
-    its own: good rows are written, bad ones come back in `rejected` with their index."""
+@router.post(
+    "/positions",
+    status_code=202,
+    response_model=PositionBatchResult,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": batches.body_schema()}},
+        }
+    },
+    responses={415: {**PROBLEM_RESPONSES[413], "description": "The body is not JSON"}},
+)
+async def report_positions(who: Who, request: Request) -> PositionBatchResult:
+    """Many fixes at once (a tracker gateway, a patrol's buffered track), at most 5,000. Each
+    row is checked on its own: good rows are written, bad ones come back in `rejected` with
+    their index."""
     require(who, Permission.UNIT_REPORT)
-    fixes, indexes, rejected = positions.parse_rows(body.positions, utcnow())
+    batches.check_media_type(request.headers.get("content-type"))
+    # Read here rather than by a body parameter: the rows go from bytes to fixes in one pass.
+    fixes, indexes, rejected = batches.parse_batch(await request.body(), utcnow())
     outcomes = await _submit(request, who, fixes) if fixes else []
     for index, outcome in zip(indexes, outcomes, strict=True):
         if outcome.result == "not_found":
-            rejected.append(positions.rejection(index, "unit_id", "unit_not_found"))
+            rejected.append(batches.rejection(index, "unit_id", "unit_not_found"))
     rejected.sort(key=lambda r: r.index)
     return PositionBatchResult(
         applied=sum(o.result == "applied" for o in outcomes),

@@ -155,11 +155,19 @@ class BatchFix(PositionReport):
 
 
 class PositionBatch(BaseModel):
-    # Rows are checked in positions.parse_rows, so one bad row cannot sink the rest (and no
-    # recursive NUL scan: every row is validated as numbers and a time there).
+    # The shape alone: rows are checked one by one in units.batches, so one bad row cannot sink
+    # the rest (and no recursive NUL scan: every row is validated as numbers and a time there).
     model_config = ConfigDict(extra="forbid")
 
     positions: list[Any] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class PositionRows(BaseModel):
+    """A batch whose rows are all well-formed: what the fast path reads the body as."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    positions: list[BatchFix] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class RowRejection(BaseModel):

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
@@ -23,11 +22,11 @@ from tansiq.access.directory import agency_code_of
 from tansiq.access.policy import Permission, Principal, record_audience, visible
 from tansiq.access.service import require
 from tansiq.audit import recorder
-from tansiq.errors import field_error, not_found, validation_error
+from tansiq.errors import not_found
 from tansiq.events.types import Audience, PendingEvent
 from tansiq.store.base import at_column_value
 from tansiq.store.uow import UnitOfWork
-from tansiq.units.models import BatchFix, RowRejection, Unit, UnitPosition, UnitShare
+from tansiq.units.models import Unit, UnitPosition, UnitShare
 
 FUTURE_TOLERANCE = timedelta(minutes=2)  # tracker clocks drift; further ahead is an error
 AUDITED_UNIT_IDS = 200  # an audit entry names at most this many units of its batch
@@ -78,45 +77,6 @@ def check_time(at: datetime | None, now: datetime) -> tuple[datetime | None, str
     if at > now + FUTURE_TOLERANCE:
         return None, "in_future"
     return at, None
-
-
-_ROW = TypeAdapter(BatchFix)
-_ROWS = TypeAdapter(list[BatchFix])
-
-
-def parse_rows(
-    rows: Sequence[Any], now: datetime
-) -> tuple[list[Fix], list[int], list[RowRejection]]:
-    """Check each row of a batch on its own: (fixes, their row indexes, rejected rows)."""
-    fixes: list[Fix] = []
-    indexes: list[int] = []
-    rejected: list[RowRejection] = []
-    try:  # the usual case, every row well-formed: one call into the validator for all of them
-        items: Sequence[BatchFix | None] = _ROWS.validate_python(rows)
-    except ValidationError:
-        items = [None] * len(rows)
-    for index, row in enumerate(rows):
-        try:
-            item = items[index] or _ROW.validate_python(row)
-        except ValidationError as exc:
-            errors = [validation_error(dict(e)) for e in exc.errors()]
-            for error in errors:
-                error["loc"] = ["body", "positions", index, *error["loc"]]
-            rejected.append(RowRejection(index=index, errors=errors))
-            continue
-        at, wrong = check_time(item.at, now)
-        if wrong is not None or at is None:
-            rejected.append(rejection(index, "at", wrong or "default"))
-            continue
-        fixes.append(Fix(item.unit_id, item.lat, item.lon, at, item.heading, item.speed))
-        indexes.append(index)
-    return fixes, indexes, rejected
-
-
-def rejection(index: int, field: str, kind: str) -> RowRejection:
-    return RowRejection(
-        index=index, errors=[field_error(["body", "positions", index, field], kind)]
-    )
 
 
 def record(

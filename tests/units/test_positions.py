@@ -6,6 +6,7 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
+import orjson
 from sqlalchemy import select
 
 from tansiq.access.models import User
@@ -254,3 +255,66 @@ def test_fixes_are_placed_on_the_road_network_when_one_is_loaded(settings, store
         )
     assert placed[0].road_edge is not None and placed[0].road_offset_m < 50
     assert placed[1].road_edge is None
+
+
+def test_a_body_that_is_no_batch_is_refused_whole_and_stores_nothing(client, make_user, store):
+    from tansiq.units.models import UnitPosition
+
+    d = make_user()
+    unit = _unit(client, d, "NB-1")
+    good = {"unit_id": unit["id"], "lat": 29.4, "lon": 48.1}
+    json_type = {**d.headers, "Content-Type": "application/json"}
+    refused = {
+        b"not json": ("json_invalid", 422, json_type),
+        b"[" * 50_000 + b"]" * 50_000: ("json_invalid", 422, json_type),  # nested past any stack
+        orjson.dumps({"positions": [good], "extra": 1}): ("extra_forbidden", 422, json_type),
+        orjson.dumps([good]): ("model_type", 422, json_type),
+        orjson.dumps({"positions": [good]}): (None, 415, {**d.headers, "Content-Type": "text/csv"}),
+    }
+    for body, (kind, status, headers) in refused.items():
+        r = client.post(URL, content=body, headers=headers)
+        assert r.status_code == status, (body[:40], r.text)
+        problem = r.json()
+        if kind:
+            assert problem["errors"][0]["type"] == kind and problem["errors"][0]["msg_ar"]
+        else:
+            assert problem["code"] == "unsupported_media_type"
+    with store.read() as session:
+        kept = session.execute(select(UnitPosition).where(UnitPosition.unit_id == unit["id"]))
+        assert kept.first() is None
+    got = client.get(f"/api/v1/units/{unit['id']}", headers=d.headers).json()
+    assert (got["lat"], got["lon"]) == (29.3, 48.0)
+
+
+def test_a_nan_row_is_rejected_alone_and_a_body_without_a_type_is_read_as_json(client, make_user):
+    d = make_user()
+    unit = _unit(client, d, "NB-2")
+    body = (
+        b'{"positions": [{"unit_id": %d, "lat": NaN, "lon": 48.0},'
+        b' {"unit_id": %d, "lat": 29.5, "lon": 48.2}]}' % (unit["id"], unit["id"])
+    )
+    r = client.post(URL, content=body, headers=d.headers)  # no Content-Type at all
+    assert r.status_code == 202, r.text
+    assert r.json()["applied"] == 1
+    assert [row["index"] for row in r.json()["rejected"]] == [0]
+    got = client.get(f"/api/v1/units/{unit['id']}", headers=d.headers).json()
+    assert (got["lat"], got["lon"]) == (29.5, 48.2)
+
+
+def test_a_unit_reported_twice_in_one_transaction_gets_one_position_event(store, make_user, client):
+    from tansiq.audit.context import acting_as
+    from tansiq.units import positions
+
+    d = make_user()
+    unit = _unit(client, d, "CO-1")["id"]
+    with store.read() as session:
+        who = principal_of(session.get(User, d.user_id))
+        head = session.execute(select(EventRow.seq).order_by(EventRow.seq.desc())).scalar()
+    at = datetime.now(UTC)  # newer than the unit's registered position
+    with acting_as(None), store.write() as uow:  # two requests written by one group commit
+        positions.record(uow, who, [Fix(unit, 29.1, 48.1, at)])
+        positions.record(uow, who, [Fix(unit, 29.2, 48.2, at + timedelta(seconds=1))])
+    with store.read() as session:
+        events = session.execute(select(EventRow).where(EventRow.seq > (head or 0))).scalars()
+        moved = [e for e in events if e.type == "unit.position"]
+    assert len(moved) == 1 and (moved[0].data["lat"], moved[0].data["lon"]) == (29.2, 48.2)
