@@ -81,9 +81,13 @@ class FeedProbe(threading.Thread):
                         self.arrived[desc] = time.time()
 
 
-def probe(base: str, token: str, feed: FeedProbe, seconds: float, tag: str) -> list[float]:
-    """One incident a second; latency from the call's start to its arrival on the feed (ms)."""
+def probe(
+    base: str, token: str, feed: FeedProbe, seconds: float, tag: str
+) -> tuple[list[float], list[float]]:
+    """One incident a second: latencies (ms) from the call's start to its arrival on the feed,
+    and of the call itself (the part spent in the API and the write, before the feed)."""
     sent: dict[str, float] = {}
+    calls: list[float] = []
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as h:
         end = time.time() + seconds
         i = 0
@@ -94,12 +98,13 @@ def probe(base: str, token: str, feed: FeedProbe, seconds: float, tag: str) -> l
                 "/api/v1/incidents",
                 json={"type": "theft", "lat": 29.31, "lon": 47.91, "description": name},
             )
+            calls.append((time.time() - sent[name]) * 1000)
             i += 1
             time.sleep(max(0.0, sent[name] + 1.0 - time.time()))
     deadline = time.time() + 10
     while time.time() < deadline and not all(n in feed.arrived for n in sent):
         time.sleep(0.05)
-    return [(feed.arrived[n] - t) * 1000 for n, t in sent.items() if n in feed.arrived]
+    return [(feed.arrived[n] - t) * 1000 for n, t in sent.items() if n in feed.arrived], calls
 
 
 async def ingest(
@@ -186,11 +191,16 @@ def main() -> dict[str, Any]:
             feed = FeedProbe(server.url.replace("http://", "ws://") + "/api/v1/feed", token)
             feed.start()
             feed.ready.wait(30)
-            idle = probe(server.url, token, feed, args.idle_seconds, "idle")
+            idle, _ = probe(server.url, token, feed, args.idle_seconds, "idle")
             loaded: list[float] = []
-            probe_thread = threading.Thread(
-                target=lambda: loaded.extend(probe(server.url, token, feed, args.seconds, "load"))
-            )
+            calls: list[float] = []
+
+            def probe_under_load() -> None:
+                arrivals, durations = probe(server.url, token, feed, args.seconds, "load")
+                loaded.extend(arrivals)
+                calls.extend(durations)
+
+            probe_thread = threading.Thread(target=probe_under_load)
             cpu0 = server_pid_cpu(server.process)
             started = time.perf_counter()
             probe_thread.start()
@@ -215,6 +225,8 @@ def main() -> dict[str, Any]:
         "probe_idle_p99_ms": round(percentile(idle, 99), 1),
         "probe_load_p50_ms": round(percentile(loaded, 50), 1),
         "probe_load_p99_ms": round(percentile(loaded, 99), 1),
+        "probe_load_call_p50_ms": round(percentile(calls, 50), 1),
+        "probe_load_call_p99_ms": round(percentile(calls, 99), 1),
         "probes_lost": int(args.seconds) - len(loaded) if loaded else None,
         "server_cpu_cores": None
         if cpu0 is None or cpu1 is None

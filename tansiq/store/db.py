@@ -5,6 +5,8 @@ returns, so a write we acknowledged survives a power cut. Writers take the datab
 BEGIN (BEGIN IMMEDIATE) and queue first on an in-process lock and then on an advisory lock on a
 file beside the database (shared by every process: server workers, the CLI), because SQLite's
 own busy handler sleeps in growing steps and would turn contention into latency spikes.
+Bulk writers (position reports) give way in the process: an operator's write that is waiting
+goes first, so an incident report never queues behind a stream of telemetry transactions.
 """
 
 from __future__ import annotations
@@ -53,6 +55,38 @@ def _sqlite_engine(url: str, begin: str, pool_size: int) -> Engine:
     return engine
 
 
+class WriteGate:
+    """The in-process write lock, with way given to interactive writers over bulk ones.
+
+    A plain lock is not fair: the position writer, which releases it and asks again at once,
+    would win it over and over while an incident report's thread is still being woken up.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._held = False
+        self._waiting = 0  # interactive writers waiting for the lock
+
+    def acquire(self, bulk: bool) -> None:
+        with self._cond:
+            if bulk:
+                while self._held or self._waiting:
+                    self._cond.wait()
+            else:
+                self._waiting += 1
+                try:
+                    while self._held:
+                        self._cond.wait()
+                finally:
+                    self._waiting -= 1
+            self._held = True
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
+
+
 def _lock_file(database: str | None) -> int | None:
     """The descriptor of `<database>.lock` (None for an in-memory database)."""
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -73,7 +107,7 @@ class Store:
         if self.is_sqlite:
             self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE", 2)
             self.read_engine = _sqlite_engine(url, "BEGIN", pool_size)
-            self._write_lock: threading.Lock | None = threading.Lock()
+            self._write_lock: WriteGate | None = WriteGate()
             self._lock_file = _lock_file(self.url.database)
         else:
             self.write_engine = create_engine(
@@ -98,13 +132,14 @@ class Store:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[UnitOfWork]:
-        """One unit of work: the change and its events commit together, or not at all."""
+    def write(self, *, bulk: bool = False) -> Iterator[UnitOfWork]:
+        """One unit of work: the change and its events commit together, or not at all.
+        `bulk` writers (telemetry) let any waiting interactive writer go first."""
         from tansiq.store.uow import UnitOfWork
 
         lock, lock_file = self._write_lock, self._lock_file
         if lock is not None:
-            lock.acquire()
+            lock.acquire(bulk)
         if lock_file is not None:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from tansiq.dispatch.roads import Roads
 
 logger = logging.getLogger(__name__)
-MAX_FIXES = 5000
+MAX_FIXES = 1000
 PRUNE_EVERY_S = 600.0
 
 
@@ -137,14 +137,14 @@ class PositionWriter:
             return
         self._pruned = time.monotonic()
         try:
-            with acting_as(None), self.store.write() as uow:
+            with acting_as(None), self.store.write(bulk=True) as uow:
                 positions.prune(uow, utcnow() - timedelta(days=self.retention_days))
         except Exception:
             logger.exception("pruning old track points failed")
 
     def _write(self, batch: list[_Request]) -> None:
         try:
-            with acting_as(None), self.store.write() as uow:
+            with acting_as(None), self.store.write(bulk=True) as uow:
                 results = [
                     positions.record(uow, r.who, r.fixes, request_id=r.request_id, client=r.client)
                     for r in batch

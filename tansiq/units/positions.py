@@ -208,19 +208,14 @@ _MOVE_SQL = {
 }
 
 
-def _move(
-    uow: UnitOfWork, moves: list[tuple[Any, Fix]], stamp: Callable[[datetime], Any]
-) -> None:
+def _move(uow: UnitOfWork, moves: list[tuple[Any, Fix]], stamp: Callable[[datetime], Any]) -> None:
     """Each unit takes its newest fix and says so on the feed (one event per unit per batch)."""
     session = uow.session
     conn = session.connection()
     dialect = conn.dialect.name
     conn.exec_driver_sql(
         _MOVE_SQL[dialect],
-        [
-            (fix.lat, fix.lon, fix.heading, fix.speed, stamp(fix.at), unit.id)
-            for unit, fix in moves
-        ],
+        [(fix.lat, fix.lon, fix.heading, fix.speed, stamp(fix.at), unit.id) for unit, fix in moves],
     )
     shares: dict[int, set[int]] = {}
     for record_id, agency_id in session.execute(
